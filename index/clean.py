@@ -1,0 +1,111 @@
+"""Clean scraped news text before chunking.
+
+Removes what scrapers leave around an article body: the headline and photo captions repeated
+several times, agency caption credits, lone layout tokens ("TT"), cookie/consent lines, ad
+feedback forms, newsletter and "related" blocks, and opinion disclaimers. Also finds a
+publication date written on its own line near the top. It works line by line on plain text
+and leaves out anything that needs the page structure (HTML is handled in ``load``).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from dateutil import parser as dateparser
+
+_BOILERPLATE = [
+    r"how relevant is this ad to you",
+    r"video player was slow to load",
+    r"ad (?:froze|never loaded|was repetitive)",
+    r"content moved around while the ad loaded",
+    r"if you wish to object to the use of your data",
+    r"we use cookies",
+    r"(?:accept|manage) (?:all )?cookies",
+    r"cookie (?:policy|settings|preferences)",
+    r"sign up (?:for|to) (?:our|the) .*newsletter",
+    r"subscribe (?:now|today) (?:to|for)",
+    r"already a subscriber",
+    r"the views expressed in this article do not (?:necessarily )?reflect",
+    r"^advertisement$",
+    r"^related(?: articles| stories| content)?:?$",
+    r"^read more:?$",
+    r"^share (?:this|on) ",
+    r"^click here to ",
+    r"^follow us on ",
+    r"^copyright \d{4}",
+    r"all rights reserved\.?$",
+]
+_BOILERPLATE_RE = re.compile("|".join(f"(?:{p})" for p in _BOILERPLATE), re.IGNORECASE)
+# A photo caption ends with an agency credit in parentheses: "... Oct. 22, 2024. (AP)".
+_CAPTION_RE = re.compile(
+    r"\((?:AP|AFP|Reuters|EPA|Getty Images|Getty|Xinhua|Anadolu|SPA|WAFA|File photo)"
+    r"(?:[/ ][^)]{0,40})?\)\s*$",
+    re.IGNORECASE,
+)
+_TIME_RE = re.compile(r"\b\d{1,2}[h:]\d{2}(?::\d{2})?\b")
+_DATEISH_RE = re.compile(r"\d{4}|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.I)
+
+
+def normalize_space(text: str) -> str:
+    """Collapse runs of spaces/tabs and strip control characters except newlines."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
+    text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", " ", text)
+    return re.sub(r"[ \t]+", " ", text)
+
+
+def parse_date(value: str) -> date | None:
+    """Parse a publication date written in a common news format; None when it is not one."""
+    value = value.strip()
+    if not value or len(value) > 60 or not _DATEISH_RE.search(value):
+        return None
+    value = _TIME_RE.sub(" ", value)
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        pass
+    try:
+        # Day-first: most non-US outlets write 22/11/2024; dateutil still reads 11/22/2024.
+        parsed = dateparser.parse(value, dayfirst=True, fuzzy=False)
+    except (ValueError, OverflowError, TypeError):
+        return None
+    if parsed is None or not 1900 <= parsed.year <= 2100:
+        return None
+    return parsed.date()
+
+
+def _key(line: str) -> str:
+    return re.sub(r"\W+", " ", line).strip().lower()
+
+
+def clean_article(title: str, body: str) -> tuple[str, date | None]:
+    """Return the cleaned body text and a publication date found in its header lines.
+
+    Paragraph breaks are kept as blank lines so the chunker can prefer them.
+    """
+    title_key = _key(title)
+    seen: set[str] = set()
+    out: list[str] = []
+    found_date: date | None = None
+    for n, raw in enumerate(normalize_space(body).split("\n")):
+        line = raw.strip().lstrip("#").strip() if raw.lstrip().startswith("#") else raw.strip()
+        if not line:
+            if out and out[-1] != "":
+                out.append("")
+            continue
+        key = _key(line)
+        if not key or key == title_key or (key in seen and len(key) > 15):
+            continue
+        seen.add(key)
+        if len(line) <= 3 and not line[0].isdigit():
+            continue  # layout tokens such as "TT"
+        if _BOILERPLATE_RE.search(line) or _CAPTION_RE.search(line):
+            continue
+        if found_date is None and n < 12 and len(line) <= 40:
+            parsed = parse_date(line)
+            if parsed is not None:
+                found_date = parsed
+                continue
+        out.append(line)
+    text = "\n".join(out).strip()
+    return re.sub(r"\n{3,}", "\n\n", text), found_date

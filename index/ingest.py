@@ -1,0 +1,159 @@
+"""Ingest files into the index: skip what is unchanged, replace what changed, report the rest.
+
+The flow per run: expand paths into files → hash each file → skip files whose hash and
+chunk count already match the index (no parsing, no embedding) → load, clean and chunk the
+others → embed in batches across files (llama-index's embedding transform) → replace each
+file's chunks in one write. A file that fails is reported with its reason and skipped; the
+rest of the batch still lands. ``prune`` drops files that vanished from the given folders.
+
+It leaves locking against concurrent runs to the caller (``rag.api``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.node_parser import SentenceSplitter
+from llama_index.core.schema import BaseNode
+
+from index.chunk import chunk_articles
+from index.errors import NewsragError
+from index.load import LoadedFile, discover, file_hash, load_file
+from index.store import ChromaStore
+from index.types import FileResult, IngestReport
+
+# Bump when loading, cleaning or chunking changes what a file turns into: stored files made
+# by another version are then re-ingested instead of skipped as unchanged.
+PIPELINE_VERSION = 1
+
+# Embed this many chunks at once: big enough to keep the embedder busy across small files.
+EMBED_GROUP = 256
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class _Pending:
+    loaded: LoadedFile
+    nodes: list[BaseNode]
+    status: str
+
+
+def ingest_paths(
+    paths: Iterable[str | Path],
+    store: ChromaStore,
+    splitter: SentenceSplitter,
+    embed_model: BaseEmbedding,
+    prune: bool = False,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Bring the index in line with the given files and folders."""
+    paths = list(paths)
+    pipeline = pipeline_id(splitter, embed_model)
+    files, problems = discover(paths)
+    report = IngestReport(files=[FileResult(path=p, status="failed", reason=why) for p, why in problems])
+    known = store.file_states()
+    pending: list[_Pending] = []
+    pending_chunks = 0
+
+    for n, path in enumerate(files, 1):
+        if progress:
+            progress(n - 1, len(files), path.name)
+        key = str(path)
+        try:
+            state = known.get(key)
+            if (
+                state
+                and state.complete
+                and state.pipeline == pipeline
+                and state.file_hash == file_hash(path.read_bytes())
+            ):
+                report.files.append(FileResult(key, "unchanged", chunks=state.chunks))
+                continue
+            loaded = load_file(path)
+            nodes = chunk_articles(loaded.articles, loaded.file_hash, splitter)
+        except NewsragError as err:
+            report.files.append(FileResult(key, "failed", reason=str(err)))
+            continue
+        except OSError as err:
+            report.files.append(FileResult(key, "failed", reason=f"{key}: cannot read: {err.strerror or err}"))
+            continue
+        except Exception as err:  # one broken file must not stop the batch
+            report.files.append(FileResult(key, "failed", reason=f"{key}: {type(err).__name__}: {err}"))
+            continue
+        pending.append(_Pending(loaded, nodes, "updated" if state else "ingested"))
+        pending_chunks += len(nodes)
+        if pending_chunks >= EMBED_GROUP:
+            report.files += _flush(pending, store, embed_model, pipeline)
+            pending, pending_chunks = [], 0
+    report.files += _flush(pending, store, embed_model, pipeline)
+    if progress:
+        progress(len(files), len(files), "")
+
+    if prune:
+        report.removed_files = prune_missing(paths, files, known, store)
+    return report
+
+
+def pipeline_id(splitter: SentenceSplitter, embed_model: BaseEmbedding) -> str:
+    """Identifies how chunks are made: code version, chunk sizes and embedder."""
+    return f"v{PIPELINE_VERSION}:{splitter.chunk_size}/{splitter.chunk_overlap}:{embed_model.model_name}"
+
+
+def _flush(
+    pending: Sequence[_Pending], store: ChromaStore, embed_model: BaseEmbedding, pipeline: str
+) -> list[FileResult]:
+    if not pending:
+        return []
+    results: list[FileResult] = []
+    all_nodes = [node for p in pending for node in p.nodes]
+    try:
+        embed_model(all_nodes)
+    except Exception as err:
+        reason = str(err) if isinstance(err, NewsragError) else f"embedding failed: {err}"
+        return [FileResult(str(p.loaded.path), "failed", reason=reason) for p in pending]
+    for p in pending:
+        key = str(p.loaded.path)
+        try:
+            store.replace_file(key, p.nodes, pipeline)
+        except Exception as err:
+            results.append(FileResult(key, "failed", reason=f"{key}: could not store: {err}"))
+            continue
+        results.append(
+            FileResult(
+                key,
+                p.status,
+                articles=len(p.loaded.articles),
+                chunks=len(p.nodes),
+                reason="; ".join(p.loaded.warnings),
+            )
+        )
+    return results
+
+
+def prune_missing(
+    paths: Sequence[str | Path], present: Sequence[Path], known: Mapping[str, object], store: ChromaStore
+) -> list[str]:
+    """Remove stored files that lie under the given folders but no longer exist there."""
+    roots = [Path(p).expanduser().resolve() for p in paths if Path(p).is_dir()]
+    present_keys = {str(p) for p in present}
+    removed = []
+    for key in known:
+        if key not in present_keys and any(Path(key).is_relative_to(root) for root in roots):
+            store.remove_file(key)
+            removed.append(key)
+    return removed
+
+
+def remove_paths(paths: Iterable[str | Path], store: ChromaStore) -> list[str]:
+    """Drop every stored file at or under the given paths (which need not exist any more)."""
+    targets = [Path(p).expanduser().resolve() for p in paths]
+    removed = []
+    for key in store.file_states():
+        if any(Path(key) == t or Path(key).is_relative_to(t) for t in targets):
+            store.remove_file(key)
+            removed.append(key)
+    return removed

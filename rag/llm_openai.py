@@ -1,0 +1,58 @@
+"""Generation through any OpenAI-compatible chat endpoint (OpenAI, Ollama, vLLM, llama.cpp).
+
+Uses the official ``openai`` client with the configured base URL, key, model, timeout and
+retry count, streaming the reply. Endpoint failures (down, timeout, HTTP errors, a broken
+stream) become ``LLMError`` with a message that says what to check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from index.errors import LLMError
+from rag.prompt import Prompt
+
+
+class OpenAIGenerator:
+    """Streams chat completions from an OpenAI-compatible server."""
+
+    def __init__(self, model: str, base_url: str | None, api_key: str | None, timeout: float, retries: int) -> None:
+        from openai import OpenAI
+
+        self._model = model
+        self._base_url = base_url or "the OpenAI API"
+        self._client = OpenAI(base_url=base_url, api_key=api_key or "not-needed", timeout=timeout, max_retries=retries)
+
+    @property
+    def name(self) -> str:
+        return f"openai:{self._model}"
+
+    def stream(self, prompt: Prompt, max_tokens: int) -> Iterator[str]:
+        import openai
+
+        try:
+            reply = self._client.chat.completions.create(
+                model=self._model,
+                messages=prompt.messages,  # type: ignore[arg-type]
+                max_tokens=max_tokens,
+                temperature=0,
+                stream=True,
+            )
+            for chunk in reply:
+                choices = getattr(chunk, "choices", None)
+                if choices and choices[0].delta.content:
+                    yield choices[0].delta.content
+        except openai.APITimeoutError as err:
+            raise LLMError(
+                f"the chat endpoint at {self._base_url} timed out: raise NEWSRAG_LLM_TIMEOUT or check the server"
+            ) from err
+        except openai.APIConnectionError as err:
+            raise LLMError(f"cannot reach the chat endpoint at {self._base_url}: is the server running?") from err
+        except openai.AuthenticationError as err:
+            raise LLMError("the chat endpoint rejected the API key: check NEWSRAG_OPENAI_API_KEY") from err
+        except openai.NotFoundError as err:
+            raise LLMError(f"model {self._model!r} not found at {self._base_url}: check NEWSRAG_OPENAI_MODEL") from err
+        except openai.APIStatusError as err:
+            raise LLMError(f"the chat endpoint answered HTTP {err.status_code}: {err.message}") from err
+        except openai.OpenAIError as err:
+            raise LLMError(f"the chat endpoint failed: {err}") from err

@@ -1,0 +1,65 @@
+"""Build the chat prompt: fixed instructions, numbered passages, the question.
+
+The system message never changes, so a local model can keep it in its prompt cache; the
+passages go into the user turn, numbered [1]..[n] with headline and date, and the model is
+asked for a short answer with [n] markers. Earlier turns of a conversation come before the
+current question, answers only (their passages are not repeated, to save prompt tokens).
+Also knows what a refusal from the model looks like. It does not select passages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rag.types import Hit
+
+SYSTEM = (
+    "You answer questions about news articles using only the numbered passages you are given. "
+    "Answer in one or two short sentences. After each sentence, write the number of the passage "
+    "that supports it in square brackets, like [2]. Do not use outside knowledge. "
+    "If the passages do not contain the answer, reply exactly: I don't know."
+)
+REFUSAL_TEXT = "The articles don't say: none of the ingested articles answers this question."
+
+_REFUSAL_RE = re.compile(
+    r"^\W*(?:i (?:do not|don't|cannot|can't) (?:know|answer|tell)|unknown\b|no answer)"
+    r"|\b(?:passages?|articles?|context|sources?|text)\s+(?:do|does|did)\s*(?:not|n't)\s+"
+    r"(?:contain|mention|say|provide|specify|include|state|give)"
+    r"|\bnot (?:mentioned|stated|specified|provided|given|found) in the (?:passages?|articles?|context|sources?)"
+    r"|\b(?:no|not enough) information (?:about|on|in|regarding|to)"
+    r"|\bcannot be determined|\bunable to (?:answer|determine)",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Prompt:
+    """A question, its numbered passages, and the chat messages built from them."""
+
+    question: str
+    passages: list[Hit]
+    messages: list[dict[str, str]] = field(default_factory=list)
+
+
+def format_passage(n: int, hit: Hit) -> str:
+    date = f" ({hit.published_at})" if hit.published_at else ""
+    return f"[{n}] {hit.title}{date}\n{hit.text.strip()}"
+
+
+def build_prompt(question: str, passages: Sequence[Hit], history: Sequence[tuple[str, str]] = ()) -> Prompt:
+    """Chat messages for ``question`` over ``passages``; ``history`` is (question, answer) pairs."""
+    messages = [{"role": "system", "content": SYSTEM}]
+    for past_q, past_a in history[-3:]:
+        messages.append({"role": "user", "content": past_q})
+        messages.append({"role": "assistant", "content": past_a})
+    context = "\n\n".join(format_passage(i, h) for i, h in enumerate(passages, 1))
+    messages.append({"role": "user", "content": f"Passages:\n\n{context}\n\nQuestion: {question}"})
+    return Prompt(question=question, passages=list(passages), messages=messages)
+
+
+def is_refusal(text: str) -> bool:
+    """Whether the model said the passages do not hold the answer."""
+    head = text.strip()[:200]
+    return not head or bool(_REFUSAL_RE.search(head))

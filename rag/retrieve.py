@@ -1,0 +1,105 @@
+"""Find the passages that answer a question: dense, BM25, or both fused.
+
+Dense search goes through Chroma; BM25 uses llama-index's ``BM25Retriever`` over the same
+chunks (headline and date included in the indexed text), built lazily and rebuilt when
+the index changes. Hybrid mode fuses the two rankings with reciprocal rank fusion. We fuse
+here rather than with llama-index's ``QueryFusionRetriever`` because the answer step needs
+each hit's cosine similarity to the question (for refusing when nothing is relevant),
+which that retriever discards; the fusion itself is a few lines.
+
+Date filtering, query expansion and context selection under a token budget are not here.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from llama_index.core.schema import BaseNode, TextNode
+
+from index.embed import Embedder
+from index.store import ChromaStore
+from rag.settings import RetrievalMode
+from rag.types import Hit
+
+RRF_K = 60  # the usual reciprocal-rank constant: damps the weight of the very first ranks
+
+
+class Retriever(Protocol):
+    def retrieve(self, query: str, k: int) -> list[Hit]: ...
+
+
+class HybridRetriever:
+    """Dense, BM25 or fused retrieval over one ``ChromaStore``."""
+
+    def __init__(self, store: ChromaStore, embedder: Embedder, mode: RetrievalMode, candidates: int = 20) -> None:
+        self._store = store
+        self._embedder = embedder
+        self._mode = mode
+        self._candidates = candidates
+        self._bm25: Any = None
+        self._bm25_key: tuple[int, int] | None = None
+        self.generation = 0  # bumped by the owner after it changes the index
+
+    def retrieve(self, query: str, k: int) -> list[Hit]:
+        if self._store.count() == 0:
+            return []
+        q_vec = self._embedder.embed_query(query)
+        depth = max(k, self._candidates)
+        rankings: list[list[TextNode]] = []
+        if self._mode in ("dense", "hybrid"):
+            rankings.append([node for node, _ in self._store.dense_search(q_vec, depth)])
+        if self._mode in ("bm25", "hybrid"):
+            rankings.append(self._bm25_search(query, depth))
+        fused = rrf(rankings)[:k]
+        sims = self._similarities(q_vec, [node.node_id for node, _ in fused])
+        return [_hit(node, score, sims.get(node.node_id, 0.0)) for node, score in fused]
+
+    def _bm25_search(self, query: str, depth: int) -> list[TextNode]:
+        key = (self._store.count(), self.generation)
+        if self._bm25 is None or key != self._bm25_key:
+            import Stemmer
+            from llama_index.retrievers.bm25 import BM25Retriever
+
+            nodes: list[BaseNode] = list(self._store.all_nodes())
+            self._bm25 = BM25Retriever.from_defaults(
+                nodes=nodes, similarity_top_k=depth, stemmer=Stemmer.Stemmer("english"), language="english"
+            )
+            self._bm25_key = key
+        self._bm25.similarity_top_k = min(depth, self._store.count())
+        return [n.node for n in self._bm25.retrieve(query) if isinstance(n.node, TextNode)]
+
+    def _similarities(self, q_vec: list[float], ids: list[str]) -> dict[str, float]:
+        if not ids:
+            return {}
+        got = self._store.collection.get(ids=ids, include=["embeddings"])
+        out = {}
+        for chunk_id, vec in zip(got["ids"], got["embeddings"], strict=False):
+            out[chunk_id] = float(sum(a * b for a, b in zip(q_vec, vec, strict=False)))
+        return out
+
+
+def rrf(rankings: list[list[TextNode]]) -> list[tuple[TextNode, float]]:
+    """Reciprocal rank fusion: sum of 1/(RRF_K + rank) over the rankings a node appears in."""
+    scores: dict[str, float] = {}
+    nodes: dict[str, TextNode] = {}
+    for ranking in rankings:
+        for rank, node in enumerate(ranking, 1):
+            scores[node.node_id] = scores.get(node.node_id, 0.0) + 1.0 / (RRF_K + rank)
+            nodes.setdefault(node.node_id, node)
+    order = sorted(scores, key=lambda i: scores[i], reverse=True)
+    return [(nodes[i], scores[i]) for i in order]
+
+
+def _hit(node: TextNode, score: float, similarity: float) -> Hit:
+    m = node.metadata
+    return Hit(
+        chunk_id=node.node_id,
+        text=node.get_content(),
+        title=str(m.get("title", "")),
+        source=str(m.get("source", "")),
+        url=str(m.get("url", "") or ""),
+        published_at=str(m.get("published_at", "") or ""),
+        article_id=str(m.get("article_id", "")),
+        score=score,
+        similarity=similarity,
+    )

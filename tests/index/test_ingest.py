@@ -1,0 +1,119 @@
+"""Chunking and ingest against real (in-memory) Chroma with the fake embedder."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from index.chunk import make_splitter
+from index.embed import MINILM_MAX_TOKENS, LlamaIndexEmbedding, token_counter
+from index.errors import ConfigError
+from index.ingest import ingest_paths, remove_paths
+from index.store import ChromaStore
+from tests.fakes import FakeEmbedder
+
+
+@pytest.fixture
+def splitter():  # type: ignore[no-untyped-def]
+    return make_splitter(token_counter(), 200, 30)
+
+
+@pytest.fixture
+def corpus(tmp_path: Path, samples_dir: Path) -> Path:
+    target = tmp_path / "corpus"
+    shutil.copytree(samples_dir, target)
+    return target
+
+
+def _ingest(paths, store, splitter, embedder, **kw):  # type: ignore[no-untyped-def]
+    return ingest_paths(paths, store, splitter, LlamaIndexEmbedding(embedder), **kw)
+
+
+def test_chunks_fit_the_embedder_and_carry_their_headline(corpus, store, splitter, fake_embedder) -> None:
+    _ingest([corpus], store, splitter, fake_embedder)
+    count = token_counter()
+    nodes = store.all_nodes()
+    assert len(nodes) >= 10
+    from llama_index.core.schema import MetadataMode
+
+    for node in nodes:
+        embedded = node.get_content(metadata_mode=MetadataMode.EMBED)
+        assert embedded.startswith(node.metadata["title"])
+        assert len(count(embedded)) <= MINILM_MAX_TOKENS
+        assert node.node_id == f"{node.metadata['article_id']}:{node.metadata['chunk_index']}"
+    truce = [n for n in nodes if "60-day truce" in n.get_content()]
+    assert {n.metadata["title"] for n in truce} == {
+        "Lebanon, Israel Ceasefire Deal Will Take Place in Three Phases and ‘Simultaneous’ Withdrawals",
+        "Negotiating a Ceasefire: Progress and Challenges in Israel-Hezbollah Truce Talks",
+    }
+
+
+def test_reingest_of_unchanged_files_embeds_nothing(corpus, store, splitter) -> None:
+    embedder = FakeEmbedder()
+    first = _ingest([corpus], store, splitter, embedder)
+    assert first.count("ingested") == 3 and first.chunks == store.count()
+    embedded = embedder.texts_embedded
+    ids_before = sorted(n.node_id for n in store.all_nodes())
+    again = _ingest([corpus], store, splitter, embedder)
+    assert again.count("unchanged") == 3 and again.chunks == 0
+    assert embedder.texts_embedded == embedded
+    assert sorted(n.node_id for n in store.all_nodes()) == ids_before
+
+
+def test_changed_file_replaces_its_old_chunks_only(corpus, store, splitter, fake_embedder) -> None:
+    _ingest([corpus], store, splitter, fake_embedder)
+    total = store.count()
+    target = corpus / "004_f7c72934c7020051.txt"
+    target.write_text("Short update on the truce\n\nThe truce now lasts 90 days, officials said.\n")
+    report = _ingest([corpus], store, splitter, fake_embedder)
+    assert report.count("updated") == 1 and report.count("unchanged") == 2
+    texts = [n.get_content() for n in store.all_nodes() if n.metadata["file_path"] == str(target)]
+    assert texts == ["The truce now lasts 90 days, officials said."]
+    assert store.count() == total - 6 + 1  # ICARO's 6 chunks became 1
+
+
+def test_incomplete_file_is_reingested(corpus, store, splitter, fake_embedder) -> None:
+    _ingest([corpus], store, splitter, fake_embedder)
+    path = str(corpus / "000_0e868e9262ff71bb.txt")
+    victim = next(n.node_id for n in store.all_nodes() if n.metadata["file_path"] == path)
+    store.collection.delete(ids=[victim])  # as if a crash lost part of the write
+    report = _ingest([corpus], store, splitter, fake_embedder)
+    assert [f.status for f in report.files if f.path == path] == ["updated"]
+    assert victim in {n.node_id for n in store.all_nodes()}
+
+
+def test_one_bad_file_is_reported_and_the_rest_ingested(corpus, store, splitter, fake_embedder) -> None:
+    (corpus / "bad.txt").write_bytes(b"\x00\x01\x02" * 100)
+    (corpus / "empty.md").write_text("")
+    report = _ingest([corpus, corpus / "missing.txt"], store, splitter, fake_embedder)
+    assert report.count("ingested") == 3
+    reasons = sorted(f.reason for f in report.failed)
+    assert len(reasons) == 3
+    assert any("binary" in r for r in reasons) and any("empty" in r for r in reasons)
+    assert any("no such file" in r for r in reasons)
+    assert len(store.articles()) == 5
+
+
+def test_prune_and_remove(corpus, store, splitter, fake_embedder) -> None:
+    _ingest([corpus], store, splitter, fake_embedder)
+    (corpus / "001_fb5b78a250b89a8b.txt").unlink()
+    report = _ingest([corpus], store, splitter, fake_embedder, prune=True)
+    assert [Path(p).name for p in report.removed_files] == ["001_fb5b78a250b89a8b.txt"]
+    assert len(store.articles()) == 3
+    removed = remove_paths([corpus / "000_0e868e9262ff71bb.txt"], store)
+    assert len(removed) == 1 and len(store.articles()) == 1
+
+
+def test_store_refuses_a_different_embedder(chroma_client, store) -> None:
+    from index.errors import IndexMismatchError
+
+    with pytest.raises(IndexMismatchError, match="built with fake:bow256"):
+        ChromaStore(chroma_client, store.collection.name, "minilm:other")
+
+
+@pytest.mark.parametrize(("size", "overlap"), [(300, 30), (10, 0), (200, 150)])
+def test_bad_chunk_settings_are_config_errors(size: int, overlap: int) -> None:
+    with pytest.raises(ConfigError):
+        make_splitter(token_counter(), size, overlap)

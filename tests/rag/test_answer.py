@@ -1,0 +1,112 @@
+"""The answer pipeline with real in-memory Chroma, the fake embedder and a scripted generator."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.chunk import make_splitter
+from index.embed import LlamaIndexEmbedding, token_counter
+from index.errors import EmptyIndexError, LLMError, QuestionError
+from index.ingest import ingest_paths
+from rag.answer import AnswerEngine
+from rag.prompt import REFUSAL_TEXT
+from rag.retrieve import HybridRetriever
+from rag.types import Answer
+from tests.fakes import FakeGenerator
+
+ICARO = "Negotiating a Ceasefire: Progress and Challenges in Israel-Hezbollah Truce Talks"
+
+
+@pytest.fixture
+def ingested(store, fake_embedder, samples_dir):  # type: ignore[no-untyped-def]
+    ingest_paths([samples_dir], store, make_splitter(token_counter(), 200, 30), LlamaIndexEmbedding(fake_embedder))
+    return store
+
+
+def engine(store, embedder, replies=(), mode="hybrid", min_similarity=0.2):  # type: ignore[no-untyped-def]
+    gen = FakeGenerator(replies)
+    eng = AnswerEngine(
+        HybridRetriever(store, embedder, mode), gen, embedder, store.count, top_k=4, min_similarity=min_similarity
+    )
+    return eng, gen
+
+
+@pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid"])
+def test_retrieval_finds_the_truce_passage(ingested, fake_embedder, mode) -> None:
+    hits = HybridRetriever(ingested, fake_embedder, mode).retrieve("How long is the proposed 60-day truce?", 3)
+    assert any("60-day truce" in h.text for h in hits)
+    assert all(-1.0 <= h.similarity <= 1.0 for h in hits)
+
+
+def test_answer_cites_the_article_the_passage_belongs_to(ingested, fake_embedder) -> None:
+    eng, gen = engine(ingested, fake_embedder, ["The proposed truce would last 60 days [1]."])
+    answer = eng.ask("How long is the truce in the proposed ceasefire that officials outlined?")
+    assert not answer.refused
+    assert "60 days" in answer.answer and "[1]" in answer.answer
+    assert answer.citations and all("60-day truce" in c.quote for c in answer.citations)
+    assert answer.citations[0].title in {
+        ICARO,
+        "Lebanon, Israel Ceasefire Deal Will Take Place in Three Phases and ‘Simultaneous’ Withdrawals",
+    }
+    # the prompt numbered the passages and carried headlines
+    assert "[1] " in gen.prompts[0].messages[-1]["content"]
+    assert set(answer.timings) >= {"retrieval", "first_token", "generation", "total"}
+
+
+def test_stream_yields_pieces_then_the_answer(ingested, fake_embedder) -> None:
+    eng, _ = engine(ingested, fake_embedder, ["Amos Hochstein leads the efforts [1]."])
+    items = list(eng.stream("Who leads the efforts to broker the agreement, the senior envoy?"))
+    assert all(isinstance(i, str) for i in items[:-1]) and isinstance(items[-1], Answer)
+    assert "".join(items[:-1]).strip() == "Amos Hochstein leads the efforts [1]."
+    assert items[-1].citations
+
+
+def test_model_refusal_becomes_a_plain_refusal(ingested, fake_embedder) -> None:
+    eng, _ = engine(ingested, fake_embedder, ["I don't know."])
+    answer = eng.ask("What did the Lebanese army say about the truce?")
+    assert answer.refused and answer.answer == REFUSAL_TEXT and answer.citations == []
+    assert answer.sources  # what was retrieved is still reported
+
+
+def test_unsupported_answer_is_refused_not_cited(ingested, fake_embedder) -> None:
+    eng, _ = engine(ingested, fake_embedder, ["The truce lasts 90 days and was signed in Paris [1]."])
+    answer = eng.ask("How long is the proposed truce?")
+    assert answer.refused and answer.citations == []
+
+
+def test_irrelevant_question_is_refused_before_generation(ingested, fake_embedder) -> None:
+    eng, gen = engine(ingested, fake_embedder, ["Argentina [1]."], min_similarity=0.35)
+    answer = eng.ask("Which football team won the championship cup yesterday?")
+    assert answer.refused and gen.prompts == []
+
+
+@pytest.mark.parametrize(("question", "message"), [("   ", "empty"), ("x" * 100_000, "over the 2,000 limit")])
+def test_bad_questions(ingested, fake_embedder, question, message) -> None:
+    eng, _ = engine(ingested, fake_embedder)
+    with pytest.raises(QuestionError, match=message):
+        eng.ask(question)
+
+
+def test_ask_before_ingest(store, fake_embedder) -> None:
+    eng, _ = engine(store, fake_embedder)
+    with pytest.raises(EmptyIndexError, match="newsrag ingest"):
+        eng.ask("Anything?")
+
+
+def test_llm_failure_keeps_the_sources(ingested, fake_embedder) -> None:
+    class Down(FakeGenerator):
+        def stream(self, prompt, max_tokens):  # type: ignore[no-untyped-def]
+            raise LLMError("cannot reach the chat endpoint at http://127.0.0.1:9: is the server running?")
+            yield ""
+
+    eng = AnswerEngine(HybridRetriever(ingested, fake_embedder, "hybrid"), Down(), fake_embedder, ingested.count)
+    answer = eng.ask("How long is the proposed truce?")
+    assert "cannot reach" in answer.error and answer.sources and not answer.citations
+
+
+def test_follow_up_searches_with_the_previous_question(ingested, fake_embedder) -> None:
+    eng, gen = engine(ingested, fake_embedder, ["Amos Hochstein [1]."])
+    answer = eng.ask("and who leads it?", history=[("How long is the proposed truce?", "60 days [1].")])
+    assert answer.search_query.startswith("How long is the proposed truce?")
+    roles = [m["role"] for m in gen.prompts[0].messages]
+    assert roles == ["system", "user", "assistant", "user"]

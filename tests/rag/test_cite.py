@@ -1,0 +1,70 @@
+"""Citation verification: supported markers kept, invented ones dropped, missing ones added."""
+
+from __future__ import annotations
+
+from rag.cite import split_sentences, verify
+from rag.types import Hit
+
+TRUCE = Hit(
+    chunk_id="a:0",
+    title="Negotiating a Ceasefire",
+    source="004.txt",
+    text=(
+        "Talks to establish a truce are moving forward. Officials outlined a proposed ceasefire that "
+        "includes a 60-day truce. Efforts are led by Amos Hochstein, a senior envoy from the Biden administration."
+    ),
+)
+PUTIN = Hit(
+    chunk_id="b:0",
+    title="Russia's Putin Speaks to Palestinians",
+    source="001.txt",
+    text="Putin spoke to Iranian President Ebrahim Raisi and to Syrian President Bashar al-Assad by telephone.",
+)
+
+
+def test_supported_marker_is_kept_with_its_quote_span() -> None:
+    out = verify("The proposed truce lasts 60 days [1].", [TRUCE, PUTIN])
+    assert out.text == "The proposed truce lasts 60 days [1]."
+    (c,) = out.citations
+    assert c.title == "Negotiating a Ceasefire" and c.chunk_id == "a:0"
+    assert "60-day truce" in c.quote
+    assert TRUCE.text[c.quote_start : c.quote_end] == c.quote
+
+
+def test_invented_marker_is_moved_to_the_supporting_passage() -> None:
+    out = verify("The proposed truce lasts 60 days [2].", [TRUCE, PUTIN])
+    assert [c.chunk_id for c in out.citations] == ["a:0"]
+    assert out.text.endswith("[1].")
+
+
+def test_marker_to_a_passage_that_does_not_exist_is_dropped() -> None:
+    out = verify("The envoy is Amos Hochstein [7].", [TRUCE])
+    assert [c.n for c in out.citations] == [1] and "[7]" not in out.text
+
+
+def test_unmarked_supported_sentence_gets_a_marker() -> None:
+    out = verify("Putin spoke by telephone to Raisi and Assad.", [TRUCE, PUTIN])
+    assert out.text == "Putin spoke by telephone to Raisi and Assad [1]."
+    assert out.citations[0].chunk_id == "b:0"
+
+
+def test_wrong_number_is_not_supported() -> None:
+    out = verify("The proposed truce lasts 90 days [1].", [TRUCE])
+    assert out.citations == [] and out.supported_sentences == 0 and "[1]" not in out.text
+
+
+def test_unrelated_claim_gets_no_citation_but_supported_one_does() -> None:
+    out = verify("Hochstein leads the efforts [1]. Argentina won the World Cup [1].", [TRUCE])
+    assert out.supported_sentences == 1 and out.content_sentences == 2
+    assert out.text == "Hochstein leads the efforts [1]. Argentina won the World Cup."
+
+
+def test_markers_are_renumbered_in_order_of_use() -> None:
+    out = verify("Putin phoned Assad [2]. Hochstein is the envoy [1].", [TRUCE, PUTIN])
+    assert out.text == "Putin phoned Assad [1]. Hochstein is the envoy [2]."
+    assert [c.chunk_id for c in out.citations] == ["b:0", "a:0"]
+
+
+def test_sentence_split_keeps_abbreviations() -> None:
+    text = "U.S. officials met Mr. Saar. The truce holds."
+    assert [text[s:e] for s, e in split_sentences(text)] == ["U.S. officials met Mr. Saar.", "The truce holds."]

@@ -1,0 +1,105 @@
+"""End to end with the real bundled model: Qwen2.5-Coder-1.5B via llama.cpp, real MiniLM,
+real Chroma on disk, the sample articles. Checks answers, headlines of the citations, and
+refusals. Slow (about 15 s a question on 2 cores), so the questions are few and shared.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rag import model_files
+from rag.api import NewsRAG
+from rag.settings import load_settings
+
+pytestmark = pytest.mark.e2e
+
+REPO = Path(__file__).resolve().parents[2]
+ICARO = "Negotiating a Ceasefire: Progress and Challenges in Israel-Hezbollah Truce Talks"
+MOSCOW = "Moscow Open to Dialogue with Trump on Syria"
+PROGRESS = "Israel Sees Progress in Lebanon Ceasefire Talks, Says Russia Can Help"
+
+
+@pytest.fixture(scope="module")
+def model_path() -> Path:
+    # The same place `scripts/setup.sh` assembles it; verified (hash stamp) before use.
+    return model_files.assemble(REPO / ".newsrag" / "models")
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("e2e")
+
+
+@pytest.fixture(scope="module")
+def rag(model_path: Path, data_dir: Path) -> NewsRAG:
+    instance = NewsRAG(load_settings(data_dir=data_dir, backend="local", local_model_path=model_path))
+    assert not instance.ingest_samples().failed
+    return instance
+
+
+@pytest.mark.parametrize(
+    ("question", "expected", "title"),
+    [
+        ("Who is leading the US efforts to broker the Israel-Hezbollah agreement?", "Hochstein", ICARO),
+        ("Where did the 22nd round of Syria talks take place?", "Astana", MOSCOW),
+        ("Which country suspended its mediation role in the Gaza truce talks?", "Qatar", PROGRESS),
+    ],
+)
+def test_sample_questions_are_answered_with_the_right_citation(
+    rag: NewsRAG, question: str, expected: str, title: str
+) -> None:
+    answer = rag.ask(question)
+    assert not answer.refused, answer.answer
+    assert expected.lower() in answer.answer.lower()
+    assert "[1]" in answer.answer
+    assert title in {c.title for c in answer.citations}
+    for c in answer.citations:
+        assert c.quote and c.passage[c.quote_start : c.quote_end] == c.quote
+    assert answer.backend.startswith("local:")
+
+
+def test_streaming_gives_pieces_then_the_verified_answer(rag: NewsRAG) -> None:
+    items = list(rag.stream("Who did Putin speak to by telephone?"))
+    pieces = [i for i in items if isinstance(i, str)]
+    final = items[-1]
+    assert len(pieces) > 3  # token by token, not one blob
+    assert not isinstance(final, str) and not final.refused
+    assert "Raisi" in final.answer or "Assad" in final.answer
+
+
+@pytest.mark.parametrize("question", ["What is the population of Lebanon?", "Who won the 2022 FIFA World Cup?"])
+def test_questions_the_articles_do_not_answer_are_refused(rag: NewsRAG, question: str) -> None:
+    answer = rag.ask(question)
+    assert answer.refused, answer.answer
+    assert answer.citations == []
+
+
+def test_cli_acceptance_truce_question(model_path: Path, data_dir: Path, rag: NewsRAG) -> None:
+    env = {**os.environ, "NEWSRAG_DATA_DIR": str(data_dir), "NEWSRAG_LOCAL_MODEL_PATH": str(model_path)}
+    env.pop("NEWSRAG_BACKEND", None)  # auto must pick the local model
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rag.cli",
+            "ask",
+            "--json",
+            "How long is the proposed truce between Israel and Hezbollah?",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["backend"].startswith("local:") and not data["refused"]
+    assert "60" in data["answer"] and "day" in data["answer"].lower()
+    assert any(c["title"] == ICARO for c in data["citations"])

@@ -121,14 +121,23 @@ class _Quote:
     start: int
     end: int
     terms: dict[str, float]
+    single: bool = True  # one sentence, not a pair of adjacent ones
 
 
 def _quotes(passage: str) -> list[_Quote]:
     spans = split_sentences(passage)
     quotes = [_Quote(s, e, content_terms(passage[s:e])) for s, e in spans]
     for (s1, _), (_, e2) in itertools.pairwise(spans):
-        quotes.append(_Quote(s1, e2, content_terms(passage[s1:e2])))
+        quotes.append(_Quote(s1, e2, content_terms(passage[s1:e2]), single=False))
     return quotes
+
+
+def _best_quote(claim: dict[str, float], quotes: list[_Quote]) -> _Quote:
+    """The single sentence that supports the claim best; a two-sentence span only if needed."""
+    best = max(quotes, key=lambda q: (_support(claim, q.terms), -(q.end - q.start)))
+    singles = [q for q in quotes if q.single]
+    best_single = max(singles, key=lambda q: _support(claim, q.terms)) if singles else best
+    return best_single if _support(claim, best_single.terms) >= SUPPORTED else best
 
 
 def verify(answer: str, passages: Sequence[Hit], embedder: Embedder | None = None) -> Verified:
@@ -151,7 +160,7 @@ def verify(answer: str, passages: Sequence[Hit], embedder: Embedder | None = Non
         for i, qs in enumerate(quotes):
             if not qs:
                 continue
-            q = max(qs, key=lambda q: (_support(claim, q.terms), -(q.end - q.start)))
+            q = _best_quote(claim, qs)
             scored.append((i, q, _support(claim, q.terms)))
         accepted = [(i, q) for i, q, s in scored if s >= SUPPORTED]
         if not accepted and embedder is not None:

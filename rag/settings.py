@@ -50,7 +50,7 @@ class Settings(BaseSettings):
 
     # Retrieval
     retrieval_mode: RetrievalMode = Field("hybrid", description="dense, bm25, or hybrid (fused).")
-    top_k: int = Field(5, ge=1, le=50, description="Passages handed to the answer step.")
+    top_k: int = Field(4, ge=1, le=50, description="Passages handed to the answer step.")
     candidates: int = Field(20, ge=1, le=200, description="Candidates per retriever before fusion.")
     min_similarity: float = Field(
         0.25, ge=-1.0, le=1.0, description="Refuse when no passage is at least this similar (cosine)."

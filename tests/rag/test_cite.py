@@ -68,3 +68,10 @@ def test_markers_are_renumbered_in_order_of_use() -> None:
 def test_sentence_split_keeps_abbreviations() -> None:
     text = "U.S. officials met Mr. Saar. The truce holds."
     assert [text[s:e] for s, e in split_sentences(text)] == ["U.S. officials met Mr. Saar.", "The truce holds."]
+
+
+def test_quote_is_one_sentence_when_one_suffices_and_two_when_needed() -> None:
+    out = verify("The proposed truce lasts 60 days [1].", [TRUCE])
+    assert out.citations[0].quote == "Officials outlined a proposed ceasefire that includes a 60-day truce."
+    out = verify("Amos Hochstein, a Biden envoy, leads efforts on the proposed 60-day truce [1].", [TRUCE])
+    assert out.citations[0].quote.startswith("Officials outlined") and "Hochstein" in out.citations[0].quote

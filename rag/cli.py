@@ -1,4 +1,4 @@
-"""The ``newsrag`` command line: ingest, remove, ask, articles, info, model.
+"""The ``newsrag`` command line: ingest, remove, ask, articles, info, model, eval.
 
 The composition root: builds settings once from options, environment and config file, and
 turns ``NewsragError`` into a one-line message and a non-zero exit (never a traceback for a
@@ -290,6 +290,16 @@ def info(config: ConfigOpt = None, data_dir: DataDirOpt = None) -> None:
     details = _guard(rag.info)
     for key, value in details.items():
         out.print(f"[bold]{key:>15}[/]  {escape(str(value))}")
+
+
+def _register_evals() -> None:
+    from evals.cli import eval_command, realtimeqa_command
+
+    app.command("eval")(eval_command)
+    app.command("eval-realtimeqa")(realtimeqa_command)
+
+
+_register_evals()
 
 
 def main() -> None:

@@ -54,34 +54,38 @@ def _bar_chart(title: str, names: list[str], summaries: Sequence[dict[str, Any]]
     if not present:
         return ""
     n_cfg = len(summaries)
-    width = 40 + len(present) * (n_cfg * (bar_w + gap) + group_gap)
-    parts = [f'<svg width="{width}" height="{height + 60}" role="img" aria-label="{html.escape(title)}">']
+    # Each metric group is as wide as its bars or its label, whichever is wider.
+    slots = [max(n_cfg * (bar_w + gap), 6.5 * len(name)) + group_gap for name in present]
+    width = 40 + sum(slots)
+    parts = [f'<svg width="{width}" height="{height + 66}" role="img" aria-label="{html.escape(title)}">']
     for tick in (0.0, 0.5, 1.0):
-        y = 10 + height * (1 - tick)
+        y = 16 + height * (1 - tick)
         parts.append(f'<line x1="30" x2="{width}" y1="{y}" y2="{y}" stroke="#eee"/>')
         parts.append(f'<text x="0" y="{y + 4}" font-size="10" fill="#666">{tick:.1f}</text>')
-    x = 40
-    for name in present:
+    x = 40.0
+    for name, slot in zip(present, slots, strict=True):
+        start = x
+        x += (slot - group_gap - n_cfg * (bar_w + gap)) / 2
         for i, s in enumerate(summaries):
             value = _metric(s, name)
             h = height * max(0.0, min(1.0, value or 0.0))
             color = PALETTE[i % len(PALETTE)]
             label = f"{s.get('config', '')}: {name} = {_fmt(value)}"
             parts.append(
-                f'<rect x="{x}" y="{10 + height - h}" width="{bar_w}" height="{h}" fill="{color}">'
+                f'<rect x="{x}" y="{16 + height - h}" width="{bar_w}" height="{h}" fill="{color}">'
                 f"<title>{html.escape(label)}</title></rect>"
             )
             if value is not None:
                 parts.append(
-                    f'<text x="{x + bar_w / 2}" y="{6 + height - h}" font-size="9" text-anchor="middle">'
+                    f'<text x="{x + bar_w / 2}" y="{12 + height - h}" font-size="9" text-anchor="middle">'
                     f"{value:.2f}</text>"
                 )
             x += bar_w + gap
-        center = x - (n_cfg * (bar_w + gap)) / 2
+        center = start + (slot - group_gap) / 2
         parts.append(
-            f'<text x="{center}" y="{height + 28}" font-size="11" text-anchor="middle">{html.escape(name)}</text>'
+            f'<text x="{center}" y="{height + 34}" font-size="11" text-anchor="middle">{html.escape(name)}</text>'
         )
-        x += group_gap
+        x = start + slot
     parts.append("</svg>")
     return f'<div class="chart"><h3>{html.escape(title)}</h3>{"".join(parts)}</div>'
 
@@ -98,7 +102,8 @@ def _summary_table(summaries: Sequence[dict[str, Any]]) -> str:
             f"<tr><th>{label}<div class='muted'>{detail}</div></th>"
             f"<td class='num'>{s.get('questions', '')}</td>{cells}</tr>"
         )
-    return f"<table><tr><th>configuration</th><th>questions</th>{head}</tr>{''.join(rows)}</table>"
+    table = f"<table><tr><th>configuration</th><th>questions</th>{head}</tr>{''.join(rows)}</table>"
+    return f"<div style='overflow-x:auto'>{table}</div>"
 
 
 def _latency_table(summaries: Sequence[dict[str, Any]]) -> str:

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from evals import metrics
 from evals.dataset import EvalItem
 from index.errors import ConfigError, InputError
@@ -196,7 +198,12 @@ def run_config(
     fresh: bool = False,
 ) -> dict[str, Any]:
     """Run one configuration; returns its summary (also written to summary.json)."""
-    settings = Settings.model_validate({**base.model_dump(), **config.overrides})
+    try:
+        settings = Settings.model_validate({**base.model_dump(), **config.overrides})
+    except ValidationError as err:
+        first = err.errors()[0]
+        name = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"configuration {config.name!r}: bad value for {name}: {first['msg']}") from None
     data_dir = index_dir(cache_root, corpus_fingerprint(corpus), settings)
     update: dict[str, Any] = {"data_dir": data_dir}
     if factory.resolve_backend(settings)[0] == "local" and settings.local_model_path is None:

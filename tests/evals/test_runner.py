@@ -80,3 +80,8 @@ def test_eval_cli_gate_exit_code_and_report(tmp_path: Path) -> None:
     broken.write_text('{"id": "a", "question": "q"}\n')
     res = subprocess.run([*cmd[:-4], "--set", str(broken)], capture_output=True, text=True, env=env, check=False)
     assert res.returncode == 1 and "broken.jsonl:1: field 'answer' is missing" in res.stderr
+
+
+def test_bad_override_value_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="bad value for top_k"):
+        run_config(ITEMS, [SAMPLES_DIR], tmp_path, RunConfig("x", {"top_k": "many"}), load_settings(), tmp_path)

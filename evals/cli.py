@@ -80,9 +80,8 @@ def _run(
     baselines: list[dict[str, Any]] | None = None,
     notes: str = "",
 ) -> None:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from evals import report, runner
+    from rag.cli import progress_bar
     from rag.settings import load_settings
 
     gate_values = runner.parse_gates(gates or [])
@@ -90,18 +89,10 @@ def _run(
     out_dir.mkdir(parents=True, exist_ok=True)
     cache_root = out_dir.parent / ".newsrag-eval-index"
     summaries = []
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("", total=None)
+    with progress_bar() as update:
 
         def progress(name: str, done: int, total: int) -> None:
-            bar.update(task, description=escape(name), completed=done, total=total or None)
+            update(done, total, name)
 
         for cfg in configs:
             summaries.append(runner.run_config(items, corpus, out_dir, cfg, base, cache_root, progress, fresh))

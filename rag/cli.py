@@ -61,7 +61,8 @@ def _rag(config: Path | None, data_dir: Path | None, **overrides: Any) -> Any:
 
 
 @contextmanager
-def _file_progress(label: str) -> Iterator[Callable[[int, int, str], None]]:
+def progress_bar(label: str = "") -> Iterator[Callable[[int, int, str], None]]:
+    """A transient progress bar on stderr; yields ``update(done, total, what)`` (total 0: unknown)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(
@@ -75,7 +76,7 @@ def _file_progress(label: str) -> Iterator[Callable[[int, int, str], None]]:
         task = bar.add_task("", total=None)
 
         def update(done: int, total: int, name: str) -> None:
-            bar.update(task, completed=done, total=total, description=escape(name[:40]))
+            bar.update(task, completed=done, total=total or None, description=escape(name[:40]))
 
         yield update
 
@@ -97,7 +98,7 @@ def ingest(
     rag = _guard(lambda: _rag(config, data_dir))
 
     def run() -> Any:
-        with _file_progress("ingesting") as progress:
+        with progress_bar("ingesting") as progress:
             return rag.ingest(targets, prune=prune, progress=progress)
 
     report = _guard(run)

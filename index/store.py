@@ -84,6 +84,8 @@ class ChromaStore:
                 "use the same embedder, or a new NEWSRAG_DATA_DIR/NEWSRAG_COLLECTION and re-ingest"
             )
         self.vector_store = ChromaVectorStore(chroma_collection=self.collection)
+        # Chroma refuses larger writes (5,461 on these builds); one big JSONL file exceeds it.
+        self.max_batch = int(client.get_max_batch_size())
 
     def count(self) -> int:
         return int(self.collection.count())
@@ -115,8 +117,10 @@ class ChromaStore:
             node.metadata["file_chunks"] = len(nodes)
             node.metadata["pipeline"] = pipeline
         self.collection.delete(where={"file_path": file_path})
-        if nodes:
-            self.vector_store.add(list(nodes))
+        # Written in batches: a crash between them leaves the file incomplete (fewer chunks
+        # than file_chunks), which the next ingest detects and redoes.
+        for start in range(0, len(nodes), self.max_batch):
+            self.vector_store.add(list(nodes[start : start + self.max_batch]))
 
     def remove_file(self, file_path: str) -> int:
         ids = [chunk_id for chunk_id, _ in self._metadatas({"file_path": file_path})]

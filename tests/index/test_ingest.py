@@ -117,3 +117,13 @@ def test_store_refuses_a_different_embedder(chroma_client, store) -> None:
 def test_bad_chunk_settings_are_config_errors(size: int, overlap: int) -> None:
     with pytest.raises(ConfigError):
         make_splitter(token_counter(), size, overlap)
+
+
+def test_files_larger_than_chromas_batch_limit_are_written_in_batches(corpus, store, splitter, fake_embedder) -> None:
+    store.max_batch = 4  # the real limit is 5,461 chunks: one big JSONL file of articles exceeds it
+    report = _ingest([corpus], store, splitter, fake_embedder)
+    assert not report.failed
+    assert store.count() == report.chunks > 4
+    states = store.file_states()
+    assert all(s.complete for s in states.values())
+    assert _ingest([corpus], store, splitter, fake_embedder).count("unchanged") == 3

@@ -14,6 +14,8 @@ import string
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
+from rag.cite import MARKER_RE
+
 _PUNCT = set(string.punctuation) | {"“", "”", "‘", "’", "–", "—"}
 
 
@@ -28,7 +30,7 @@ def normalize(text: str) -> str:
 
 def strip_markers(text: str) -> str:
     """The answer without its [n] citation markers."""
-    return re.sub(r"\s*\[\d{1,3}(?:\s*,\s*\d{1,3})*\]", "", text)
+    return MARKER_RE.sub("", text)
 
 
 def exact_match(prediction: str, golds: Sequence[str]) -> float:

@@ -169,11 +169,10 @@ class ChromaStore:
 
     def dense_search(self, embedding: list[float], k: int) -> list[tuple[TextNode, float]]:
         """Nearest chunks by cosine similarity, best first."""
-        if k <= 0 or self.count() == 0:
+        size = self.count()
+        if k <= 0 or size == 0:
             return []
-        result = self.vector_store.query(
-            VectorStoreQuery(query_embedding=embedding, similarity_top_k=min(k, self.count()))
-        )
+        result = self.vector_store.query(VectorStoreQuery(query_embedding=embedding, similarity_top_k=min(k, size)))
         out = []
         for node, sim in zip(result.nodes or [], result.similarities or [], strict=False):
             # ChromaVectorStore reports exp(-distance); cosine distance = 1 - cos.

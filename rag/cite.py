@@ -27,7 +27,7 @@ SUPPORTED = 0.6  # share of a sentence's content (names and numbers weigh double
 BORDERLINE = 0.35  # from here to SUPPORTED, embedding similarity decides
 EMBED_SUPPORTED = 0.72
 
-_MARKER_RE = re.compile(r"\s*\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
+MARKER_RE = re.compile(r"\s*\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
 _BOUNDARY_RE = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[^a-z\s])|\n+")
 _ABBREV = frozenset(
     (
@@ -205,7 +205,7 @@ def _strip_markers(text: str) -> tuple[str, list[tuple[int, list[int]]]]:
     markers: list[tuple[int, list[int]]] = []
     pos = 0
     length = 0
-    for m in _MARKER_RE.finditer(text):
+    for m in MARKER_RE.finditer(text):
         chunk = text[pos : m.start()]
         plain.append(chunk)
         length += len(chunk)

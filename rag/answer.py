@@ -3,10 +3,12 @@
 ``AnswerEngine.stream`` reads top to bottom like the pipeline: validate the question,
 retrieve passages, refuse at once when none is relevant, prompt the generator and stream
 its text, then verify the citations and refuse when nothing in the passages supports the
-answer. The final item of the stream is the ``Answer``; ``ask`` returns just that.
-Timings (retrieval, first token, generation, total) are recorded on the answer.
+answer. ``events`` also yields a ``Retrieved`` item as soon as retrieval is done (the UI shows
+sources before the answer finishes); ``stream`` leaves it out, and ``ask`` returns just the
+final ``Answer``. Timings (retrieval, first token, generation, total) are recorded on it.
 
-Conversation condensing, date filters and token-budgeted context selection are not here.
+Follow-up questions are condensed by ``rag.condense``; date filters and token-budgeted
+context selection are not here.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from collections.abc import Callable, Iterator, Sequence
 from index.embed import Embedder
 from index.errors import EmptyIndexError, LLMError, QuestionError
 from rag.cite import verify
+from rag.condense import standalone_question
 from rag.generator import Generator
 from rag.prompt import REFUSAL_TEXT, build_prompt, is_refusal
 from rag.retrieve import Retriever
-from rag.types import Answer
+from rag.types import Answer, Retrieved
 
 History = Sequence[tuple[str, str]]
 
@@ -61,23 +64,33 @@ class AnswerEngine:
         self.max_tokens = max_tokens
         self.max_question_chars = max_question_chars
 
-    def ask(self, question: str, history: History = ()) -> Answer:
+    def ask(self, question: str, history: History = (), top_k: int | None = None) -> Answer:
         answer = None
-        for item in self.stream(question, history):
+        for item in self.stream(question, history, top_k):
             if isinstance(item, Answer):
                 answer = item
         assert answer is not None
         return answer
 
-    def stream(self, question: str, history: History = ()) -> Iterator[str | Answer]:
+    def stream(self, question: str, history: History = (), top_k: int | None = None) -> Iterator[str | Answer]:
+        """The answer's text pieces as generated, then the final ``Answer``."""
+        for item in self.events(question, history, top_k):
+            if not isinstance(item, Retrieved):
+                yield item
+
+    def events(
+        self, question: str, history: History = (), top_k: int | None = None
+    ) -> Iterator[Retrieved | str | Answer]:
+        """``Retrieved`` once passages are found, then text pieces, then the final ``Answer``."""
         t0 = time.perf_counter()
         question = clean_question(question, self.max_question_chars)
         if self._count() == 0:
             raise EmptyIndexError()
-        search_query = _search_query(question, history)
+        search_query = standalone_question(question, history)
 
-        hits = self.retriever.retrieve(search_query, self.top_k)
+        hits = self.retriever.retrieve(search_query, top_k or self.top_k)
         timings = {"retrieval": time.perf_counter() - t0}
+        yield Retrieved(search_query, hits)
         answer = Answer(
             question=question,
             answer="",
@@ -127,10 +140,3 @@ def _refuse(answer: Answer, t0: float) -> Iterator[str | Answer]:
     answer.citations = []
     answer.timings["total"] = time.perf_counter() - t0
     yield answer
-
-
-def _search_query(question: str, history: History) -> str:
-    """What to search for: the question, with the previous question for short follow-ups."""
-    if history and len(question.split()) < 8:
-        return f"{history[-1][0]} {question}"
-    return question

@@ -32,7 +32,7 @@ from rag.answer import AnswerEngine, History
 from rag.generator import Generator
 from rag.retrieve import HybridRetriever
 from rag.settings import Settings, load_settings
-from rag.types import Answer
+from rag.types import Answer, Retrieved
 
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "index" / "samples"
 
@@ -50,9 +50,22 @@ for _var, _val in {
 class NewsRAG:
     """Ingest news articles and answer questions about them with verified citations."""
 
-    def __init__(self, settings: Settings | None = None, **overrides: Any) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        embedder: Embedder | None = None,
+        generator: Generator | None = None,
+        **overrides: Any,
+    ) -> None:
+        """Settings as given (or loaded); ``embedder``/``generator`` replace the configured ones."""
         self.settings = settings if settings is not None else load_settings(**overrides)
         self.backend, self.backend_reason = factory.resolve_backend(self.settings)
+        if embedder is not None:
+            self.__dict__["embedder"] = embedder
+        if generator is not None:
+            self.__dict__["generator"] = generator
+            self.backend, self.backend_reason = generator.name, "a generator was passed to NewsRAG"
 
     @cached_property
     def embedder(self) -> Embedder:
@@ -124,13 +137,22 @@ class NewsRAG:
 
     # Query side
 
-    def ask(self, question: str, history: History | None = None) -> Answer:
-        """Answer a question from the ingested articles, with verified citations."""
-        return self.engine.ask(question, history or ())
+    def ask(self, question: str, history: History | None = None, top_k: int | None = None) -> Answer:
+        """Answer a question from the ingested articles, with verified citations.
 
-    def stream(self, question: str, history: History | None = None) -> Iterator[str | Answer]:
+        ``history`` holds earlier (question, answer) pairs of the conversation, oldest first.
+        """
+        return self.engine.ask(question, history or (), top_k)
+
+    def stream(self, question: str, history: History | None = None, top_k: int | None = None) -> Iterator[str | Answer]:
         """Yield the answer's text pieces as generated, then the final ``Answer``."""
-        return self.engine.stream(question, history or ())
+        return self.engine.stream(question, history or (), top_k)
+
+    def events(
+        self, question: str, history: History | None = None, top_k: int | None = None
+    ) -> Iterator[Retrieved | str | Answer]:
+        """Like ``stream``, with a ``Retrieved`` item (search query, passages) before the text."""
+        return self.engine.events(question, history or (), top_k)
 
     def info(self) -> dict[str, Any]:
         s = self.settings
@@ -142,6 +164,7 @@ class NewsRAG:
             "embedder": self.embedder.name,
             "retrieval": f"{s.retrieval_mode}, top {s.top_k}",
             "backend": self.backend,
+            "generator": self.generator.name,
             "backend_reason": self.backend_reason,
         }
 

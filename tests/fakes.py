@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from rag.prompt import Prompt
 
 DIM = 256
-_STOP = set(
+STOPWORDS = set(
     "the and for that with was are has had have from this his her its who what how which said "
     "were will would been not but they their about into than then also more".split()
 )
@@ -32,7 +32,7 @@ class FakeEmbedder:
     def _vector(self, text: str) -> list[float]:
         vec = [0.0] * DIM
         for word in re.findall(r"[a-z0-9]+", text.lower()):
-            if len(word) < 3 or word in _STOP:
+            if len(word) < 3 or word in STOPWORDS:
                 continue
             word = word[:6]  # crude stemming: truce/truces, ceasefire/ceasefires
             slot = int(hashlib.md5(word.encode()).hexdigest(), 16) % DIM

@@ -107,6 +107,19 @@ def test_llm_failure_keeps_the_sources(ingested, fake_embedder) -> None:
 def test_follow_up_searches_with_the_previous_question(ingested, fake_embedder) -> None:
     eng, gen = engine(ingested, fake_embedder, ["Amos Hochstein [1]."])
     answer = eng.ask("and who leads it?", history=[("How long is the proposed truce?", "60 days [1].")])
-    assert answer.search_query.startswith("How long is the proposed truce?")
+    assert answer.search_query == "Who leads it? (long proposed truce)"
     roles = [m["role"] for m in gen.prompts[0].messages]
     assert roles == ["system", "user", "assistant", "user"]
+
+
+def test_events_report_retrieval_before_the_text(ingested, fake_embedder) -> None:
+    from rag.types import Retrieved
+
+    eng, _ = engine(ingested, fake_embedder, ["The proposed truce would last 60 days [1]."])
+    items = list(eng.events("How long is the truce in the proposed ceasefire?", top_k=2))
+    assert isinstance(items[0], Retrieved) and len(items[0].hits) == 2
+    assert items[0].search_query == "How long is the truce in the proposed ceasefire?"
+    assert isinstance(items[-1], Answer) and [h.chunk_id for h in items[-1].sources] == [
+        h.chunk_id for h in items[0].hits
+    ]
+    assert not any(isinstance(i, Retrieved) for i in eng.stream("How long is the truce?"))

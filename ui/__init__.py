@@ -1,0 +1,1 @@
+"""The Gradio chat UI: ``build_app`` (layout and callbacks) and ``launch`` (serving it)."""

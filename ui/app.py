@@ -1,0 +1,268 @@
+"""The Gradio chat app: streaming cited answers, a sources panel, article upload and a corpus view.
+
+``ChatUI`` holds the callbacks (plain methods over a ``NewsRAG``, unit-tested with a fake
+generator); ``build_app`` lays them out in ``gr.Blocks``. Per-browser-session state is the
+chat transcript and the list of ``Turn`` objects behind the sources panel, so two sessions
+never see each other's conversation. Answering runs one request at a time (the local model
+has one slot): Gradio queues the rest and shows the queue position in the waiting session.
+
+Launching (host, port, offline switches, assets) is ``ui.launch``; HTML is ``ui.render``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import gradio as gr
+
+from index.errors import NewsragError
+from index.load import SUPPORTED_SUFFIXES
+from rag.api import NewsRAG
+from rag.types import Answer, Retrieved
+from ui.render import (
+    ARTICLE_COLUMNS,
+    Turn,
+    article_choice,
+    article_rows,
+    message_html,
+    settings_markdown,
+    sources_html,
+)
+
+Chat = list[dict[str, Any]]
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
+MAX_UPLOAD_FILES = 50
+
+
+def upload_name(name: str) -> str:
+    """A safe file name for an upload: no directories, no odd characters, never empty."""
+    base = Path(name.replace("\\", "/")).name
+    base = _UNSAFE_NAME.sub("_", base).strip(" .") or "upload"
+    return base[:120]
+
+
+class ChatUI:
+    """The UI's callbacks over one ``NewsRAG``."""
+
+    def __init__(self, rag: NewsRAG) -> None:
+        self.rag = rag
+
+    @property
+    def upload_dir(self) -> Path:
+        return self.rag.settings.data_dir / "uploads"
+
+    # Chat
+
+    def submit(self, message: str, chat: Chat | None) -> tuple[str, Chat, str]:
+        """Put the question in the transcript at once; ``respond`` answers it."""
+        question = (message or "").strip()
+        chat = list(chat or [])
+        if question:
+            chat.append({"role": "user", "content": question})
+        return "", chat, question
+
+    def respond(
+        self, question: str, chat: Chat | None, turns: list[Turn] | None, top_k: float | None
+    ) -> Iterator[tuple[Chat, str, list[Turn]]]:
+        """Stream the answer: sources as soon as retrieval is done, then text, then citations."""
+        chat = list(chat or [])
+        turns = list(turns or [])
+        if not question:
+            yield chat, sources_html(turns), turns
+            return
+        history = [(t.question, t.answer) for t in turns if t.done and not t.refused and not t.error]
+        turn = Turn(number=len(turns) + 1, question=question)
+        turns.append(turn)
+        chat.append({"role": "assistant", "content": message_html(turn)})
+        text = ""
+        try:
+            for item in self.rag.events(question, history, int(top_k) if top_k else None):
+                if isinstance(item, Retrieved):
+                    turn.search_query, turn.hits = item.search_query, list(item.hits)
+                    chat[-1]["content"] = message_html(turn)
+                    yield chat, sources_html(turns), turns
+                elif isinstance(item, Answer):
+                    _finish(turn, item)
+                else:
+                    text += item
+                    chat[-1]["content"] = message_html(turn, text)
+                    yield chat, sources_html(turns), turns
+        except NewsragError as err:
+            turns.pop()
+            chat[-1]["content"] = f'<div class="nr-error">{_escape(str(err))}</div>'
+            yield chat, sources_html(turns), turns
+            return
+        chat[-1]["content"] = message_html(turn)
+        yield chat, sources_html(turns), turns
+
+    def clear(self) -> tuple[Chat, str, list[Turn]]:
+        return [], sources_html([]), []
+
+    # Corpus
+
+    def corpus_view(self, query: str = "") -> tuple[Any, Any, Any, str]:
+        """Article table, delete choices, the empty-corpus offer, and the corpus line."""
+        articles = self.rag.articles()
+        rows = article_rows(articles, query)
+        table = gr.Dataframe(value=rows or None, headers=ARTICLE_COLUMNS)
+        choices = gr.Dropdown(choices=[article_choice(a) for a in articles], value=[])
+        offer = gr.Row(visible=not articles)
+        chunks = sum(a.chunks for a in articles)
+        line = f"**{len(articles)}** articles, **{chunks}** passages" + (
+            f" · showing {len(rows)} matching “{_escape(query.strip())}”" if query.strip() else ""
+        )
+        return table, choices, offer, line
+
+    def load_samples(self, progress: Any = None) -> tuple[Any, Any, Any, str, str]:
+        report = self.rag.ingest_samples(progress=_progress(progress, "Sample articles"))
+        return (
+            *self.corpus_view(),
+            f"Loaded the sample articles: {report.articles} articles, {report.chunks} passages.",
+        )
+
+    def upload(self, files: Sequence[Any] | None, progress: Any = None) -> tuple[Any, Any, Any, str, str]:
+        """Copy uploaded files into the data dir and ingest them; one line per file."""
+        paths = [Path(getattr(f, "name", f)) for f in files or []]
+        if not paths:
+            return (*self.corpus_view(), "Choose one or more files to upload.")
+        lines: list[str] = []
+        if len(paths) > MAX_UPLOAD_FILES:
+            lines.append(f"Only the first {MAX_UPLOAD_FILES} files were taken: upload the rest in another batch.")
+            paths = paths[:MAX_UPLOAD_FILES]
+        self.upload_dir.mkdir(parents=True, exist_ok=True)
+        stored: list[Path] = []
+        for path in paths:
+            name = upload_name(path.name)
+            if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
+                kinds = ", ".join(sorted(SUPPORTED_SUFFIXES))
+                lines.append(f"✗ {_escape(name)}: not an article file ({kinds}): convert it or rename it")
+                continue
+            target = self.upload_dir / name
+            shutil.copyfile(path, target)
+            stored.append(target)
+        if stored:
+            report = self.rag.ingest(stored, progress=_progress(progress, "Ingesting"))
+            for result in report.files:
+                name = _escape(Path(result.path).name)
+                if result.status == "failed":
+                    lines.append(f"✗ {name}: {_escape(result.reason)}")
+                else:
+                    lines.append(f"✓ {name}: {result.status}, {result.articles} articles, {result.chunks} passages")
+        return (*self.corpus_view(), "\n".join(f"- {line}" for line in lines))
+
+    def delete(self, article_ids: Sequence[str] | None, query: str = "") -> tuple[Any, Any, Any, str, str]:
+        ids = list(article_ids or [])
+        if not ids:
+            return (*self.corpus_view(query), "Pick the articles to delete first.")
+        removed = self.rag.remove_articles(ids)
+        return (*self.corpus_view(query), f"Deleted {len(ids)} article(s), {removed} passages.")
+
+    def settings_text(self, top_k: float | None) -> str:
+        info = dict(self.rag.info())
+        info["retrieval_mode"] = self.rag.settings.retrieval_mode
+        return settings_markdown(info, int(top_k or self.rag.settings.top_k))
+
+
+def _finish(turn: Turn, answer: Answer) -> None:
+    turn.answer, turn.refused, turn.error = answer.answer, answer.refused, answer.error
+    turn.citations = list(answer.citations)
+    turn.hits = list(answer.sources) or turn.hits
+    turn.search_query = answer.search_query or turn.search_query
+
+
+def _escape(text: str) -> str:
+    import html
+
+    return html.escape(text, quote=False)
+
+
+def _progress(progress: Any, label: str) -> Any:
+    if progress is None:
+        return None
+
+    def update(done: int, total: int, name: str) -> None:
+        progress((done, total), desc=f"{label}: {Path(name).name}" if name else label, unit="files")
+
+    return update
+
+
+def build_app(rag: NewsRAG) -> gr.Blocks:
+    """The chat app over ``rag``; not launched (see ``ui.launch``)."""
+    ui = ChatUI(rag)
+    s = rag.settings
+    with gr.Blocks(title="newsrag", fill_width=True) as app:
+        turns = gr.State([])
+        pending = gr.State("")
+        with gr.Row(visible=False, elem_id="nr-offer") as offer:
+            gr.Markdown("**No articles yet.** Load the built-in sample articles to try newsrag, or upload your own.")
+            samples_btn = gr.Button("Load the sample articles", variant="primary", elem_id="nr-load-samples")
+        notice = gr.Markdown(elem_id="nr-notice")
+        with gr.Tabs():
+            with gr.Tab("Chat", id="chat"), gr.Row(equal_height=False):
+                with gr.Column(scale=3):
+                    chat = gr.Chatbot(
+                        elem_id="nr-chat",
+                        height=560,
+                        label="Answers from your articles",
+                        feedback_options=None,
+                        buttons=["copy"],
+                    )
+                    with gr.Row():
+                        box = gr.Textbox(
+                            placeholder="Ask about the articles…",
+                            show_label=False,
+                            scale=6,
+                            elem_id="nr-question",
+                            max_length=s.max_question_chars,
+                        )
+                        send = gr.Button("Ask", variant="primary", scale=1, elem_id="nr-ask")
+                    clear = gr.Button("New conversation", size="sm")
+                with gr.Column(scale=2):
+                    gr.Markdown("### Sources")
+                    sources = gr.HTML(sources_html([]), elem_id="nr-sources")
+            with gr.Tab("Articles", id="articles"):
+                corpus_line = gr.Markdown(elem_id="nr-corpus-line")
+                files = gr.File(
+                    label="Upload articles (.txt, .md, .html, .json, .jsonl; several at once)",
+                    file_count="multiple",
+                    file_types=sorted(SUPPORTED_SUFFIXES),
+                    elem_id="nr-upload",
+                )
+                upload_result = gr.Markdown(elem_id="nr-upload-result")
+                search = gr.Textbox(placeholder="Search headlines, sources, dates, files…", show_label=False)
+                table = gr.Dataframe(headers=ARTICLE_COLUMNS, interactive=False, wrap=True, elem_id="nr-articles")
+                with gr.Row():
+                    picked = gr.Dropdown(label="Delete articles", multiselect=True, choices=[], scale=5)
+                    delete = gr.Button("Delete", variant="stop", scale=1)
+            with gr.Tab("Settings", id="settings"):
+                top_k = gr.Slider(1, 12, value=s.top_k, step=1, label="Passages per answer (top-k)")
+                settings_md = gr.Markdown(elem_id="nr-settings")
+
+        corpus_outputs = [table, picked, offer, corpus_line]
+        answer_inputs = [pending, chat, turns, top_k]
+        for trigger in (box.submit, send.click):
+            trigger(ui.submit, [box, chat], [box, chat, pending], queue=False).then(
+                ui.respond, answer_inputs, [chat, sources, turns], concurrency_limit=1, concurrency_id="answer"
+            )
+        clear.click(ui.clear, None, [chat, sources, turns], queue=False)
+
+        def load_samples(progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
+            return ui.load_samples(progress)
+
+        def upload(paths: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
+            return ui.upload(paths, progress)
+
+        samples_btn.click(load_samples, None, [*corpus_outputs, notice], concurrency_id="ingest")
+        files.upload(upload, files, [*corpus_outputs, upload_result], concurrency_id="ingest")
+        search.change(ui.corpus_view, search, corpus_outputs, queue=False)
+        delete.click(ui.delete, [picked, search], [*corpus_outputs, upload_result], concurrency_id="ingest")
+        top_k.change(ui.settings_text, top_k, settings_md, queue=False)
+        app.load(ui.corpus_view, None, corpus_outputs).then(ui.settings_text, top_k, settings_md)
+    return app

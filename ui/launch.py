@@ -1,0 +1,93 @@
+"""Start the chat app: host/port checks, offline switches, assets, and model warm-up.
+
+Gradio's analytics and version check are switched off before it is imported, the theme
+uses fonts bundled with Gradio (no Google Fonts), and the page's CSS/JS come from
+``ui/assets``: the page loads with no network beyond the server itself. The app binds to
+127.0.0.1 unless told otherwise, and a non-loopback host needs ``allow_remote`` because
+the chat UI has no login of its own. The embedder, index and model are loaded in a
+background thread at start, so the first question does not pay for them.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from index.errors import ConfigError
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("GRADIO_TELEMETRY_ENABLED", "False")
+
+ASSETS = Path(__file__).resolve().parent / "assets"
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_host(host: str, allow_remote: bool) -> None:
+    if not is_loopback(host) and not allow_remote:
+        raise ConfigError(
+            f"refusing to listen on {host}: the chat UI has no login, so anyone who can reach this "
+            "machine could use it; keep the default 127.0.0.1, or pass --allow-remote if you mean it"
+        )
+
+
+def page_assets() -> dict[str, Any]:
+    """Theme, CSS and the <head> script for ``launch``/``mount_gradio_app``."""
+    import gradio as gr
+
+    js = (ASSETS / "app.js").read_text(encoding="utf-8")
+    return {
+        "theme": gr.themes.Default(),  # Gradio's bundled fonts: nothing fetched from the internet
+        "css": (ASSETS / "app.css").read_text(encoding="utf-8"),
+        "head": f"<script>{js}</script>",
+    }
+
+
+def warm_up(rag: Any) -> threading.Thread:
+    """Load the embedder, the index and the model in the background."""
+
+    def run() -> None:
+        try:
+            rag.store.count()
+            rag.retriever.warm()
+            load = getattr(rag.generator, "load", None)
+            if load is not None:
+                load()
+        except Exception:
+            pass
+
+    thread = threading.Thread(target=run, name="newsrag-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def launch(
+    rag: Any, host: str = "127.0.0.1", port: int = 7860, allow_remote: bool = False, open_browser: bool = False
+) -> None:
+    """Serve the chat UI until interrupted."""
+    check_host(host, allow_remote)
+    from ui.app import build_app
+
+    warm_up(rag)
+    app = build_app(rag)
+    app.queue(default_concurrency_limit=1)
+    app.launch(
+        server_name=host,
+        server_port=port,
+        share=False,
+        inbrowser=open_browser,
+        show_error=False,
+        footer_links=[],
+        quiet=False,
+        **page_assets(),
+    )

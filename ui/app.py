@@ -79,28 +79,29 @@ class ChatUI:
             return
         history = [(t.question, t.answer) for t in turns if t.done and not t.refused and not t.error]
         turn = Turn(number=len(turns) + 1, question=question)
-        turns.append(turn)
-        chat.append({"role": "assistant", "content": message_html(turn)})
+        turns = [*turns, turn]
         text = ""
+
+        def update(content: str) -> tuple[Chat, str, list[Turn]]:
+            # fresh objects per update: Gradio diffs what it is given
+            return [*chat, {"role": "assistant", "content": content}], sources_html(turns), list(turns)
+
+        yield update(message_html(turn))
         try:
             for item in self.rag.events(question, history, int(top_k) if top_k else None):
                 if isinstance(item, Retrieved):
                     turn.search_query, turn.hits = item.search_query, list(item.hits)
-                    chat[-1]["content"] = message_html(turn)
-                    yield chat, sources_html(turns), turns
+                    yield update(message_html(turn))
                 elif isinstance(item, Answer):
                     _finish(turn, item)
                 else:
                     text += item
-                    chat[-1]["content"] = message_html(turn, text)
-                    yield chat, sources_html(turns), turns
+                    yield update(message_html(turn, text))
         except NewsragError as err:
             turns.pop()
-            chat[-1]["content"] = f'<div class="nr-error">{_escape(str(err))}</div>'
-            yield chat, sources_html(turns), turns
+            yield update(f'<div class="nr-error">{_escape(str(err))}</div>')
             return
-        chat[-1]["content"] = message_html(turn)
-        yield chat, sources_html(turns), turns
+        yield update(message_html(turn))
 
     def clear(self) -> tuple[Chat, str, list[Turn]]:
         return [], sources_html([]), []
@@ -112,7 +113,7 @@ class ChatUI:
         articles = self.rag.articles()
         rows = article_rows(articles, query)
         table = gr.Dataframe(value=rows or None, headers=ARTICLE_COLUMNS)
-        choices = gr.Dropdown(choices=[article_choice(a) for a in articles], value=[])
+        choices = gr.Dropdown(choices=[article_choice(a) for a in articles], value=None)
         offer = gr.Row(visible=not articles)
         chunks = sum(a.chunks for a in articles)
         line = f"**{len(articles)}** articles, **{chunks}** passages" + (

@@ -87,7 +87,7 @@ def test_llm_down_gives_a_message_and_keeps_the_sources(tmp_path: Path) -> None:
 
 def test_empty_corpus_question_gets_a_message_not_a_traceback(tmp_path: Path) -> None:
     ui = make_ui(tmp_path)
-    chat, sources, turns = ask(ui, QUESTION)[-1]
+    chat, _sources, turns = ask(ui, QUESTION)[-1]
     assert "nr-error" in chat[-1]["content"] and "ingest" in chat[-1]["content"].lower()
     assert turns == []
 
@@ -106,7 +106,7 @@ def test_upload_ingests_good_files_and_reports_bad_ones(tmp_path: Path) -> None:
     bad.write_text("{not json")
     odd = tmp_path / "in" / "photo.png"
     odd.write_bytes(b"\x89PNG")
-    table, choices, offer, line, result = ui.upload([str(good), str(bad), str(odd)])
+    table, _choices, offer, line, result = ui.upload([str(good), str(bad), str(odd)])
     assert "✓ volcano.txt: ingested, 1 articles" in result
     assert "✗ broken.json" in result and "✗ photo.png" in result
     assert (tmp_path / "data" / "uploads" / "volcano.txt").exists()
@@ -122,7 +122,7 @@ def test_delete_removes_the_picked_articles(ui: ChatUI) -> None:
     table, choices, offer, line = ui.corpus_view()
     before = len(table.value["data"])
     first_id = choices.choices[0][1]
-    table, choices, offer, line, result = ui.delete([first_id])
+    table, choices, _offer, _line, result = ui.delete([first_id])
     assert len(table.value["data"]) == before - 1 and "Deleted 1 article" in result
     assert first_id not in [c[1] for c in choices.choices]
 

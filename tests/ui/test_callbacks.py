@@ -119,7 +119,7 @@ def test_upload_ingests_good_files_and_reports_bad_ones(tmp_path: Path) -> None:
 
 
 def test_delete_removes_the_picked_articles(ui: ChatUI) -> None:
-    table, choices, offer, line = ui.corpus_view()
+    table, choices, _offer, _line = ui.corpus_view()
     before = len(table.value["data"])
     first_id = choices.choices[0][1]
     table, choices, _offer, _line, result = ui.delete([first_id])

@@ -70,7 +70,7 @@ class ChatUI:
 
     def respond(
         self, question: str, chat: Chat | None, turns: list[Turn] | None, top_k: float | None
-    ) -> Iterator[tuple[Chat, str, list[Turn]]]:
+    ) -> Iterator[tuple[Chat, Any, Any]]:
         """Stream the answer: sources as soon as retrieval is done, then text, then citations."""
         chat = list(chat or [])
         turns = list(turns or [])
@@ -82,9 +82,11 @@ class ChatUI:
         turns = [*turns, turn]
         text = ""
 
-        def update(content: str) -> tuple[Chat, str, list[Turn]]:
-            # fresh objects per update: Gradio diffs what it is given
-            return [*chat, {"role": "assistant", "content": content}], sources_html(turns), list(turns)
+        def update(content: str, panel: bool = True) -> tuple[Chat, Any, Any]:
+            # Fresh objects per update. While tokens stream only the chat changes: skipping the
+            # panel and state saves re-sending them on every token (CPU the model needs).
+            reply = [*chat, {"role": "assistant", "content": content}]
+            return (reply, sources_html(turns), list(turns)) if panel else (reply, gr.skip(), gr.skip())
 
         yield update(message_html(turn))
         try:
@@ -96,7 +98,7 @@ class ChatUI:
                     _finish(turn, item)
                 else:
                     text += item
-                    yield update(message_html(turn, text))
+                    yield update(message_html(turn, text), panel=False)
         except NewsragError as err:
             turns.pop()
             yield update(f'<div class="nr-error">{_escape(str(err))}</div>')
@@ -174,6 +176,7 @@ class ChatUI:
 def _finish(turn: Turn, answer: Answer) -> None:
     turn.answer, turn.refused, turn.error = answer.answer, answer.refused, answer.error
     turn.citations = list(answer.citations)
+    turn.timings = dict(answer.timings)
     turn.hits = list(answer.sources) or turn.hits
     turn.search_query = answer.search_query or turn.search_query
 

@@ -33,6 +33,7 @@ class Turn:
     answer: str = ""
     refused: bool = False
     error: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def done(self) -> bool:
@@ -77,6 +78,11 @@ def message_html(turn: Turn, streaming_text: str = "") -> str:
         )
     else:
         parts.append(f'<div class="nr-answer">{answer_html(turn.answer, turn.number)}</div>')
+    if turn.done and turn.timings:
+        shown = [(k.replace("_", " "), v) for k, v in turn.timings.items() if k in ("first_token", "total")]
+        if shown:
+            text = " · ".join(f"{k} {v:.1f} s" for k, v in shown)
+            parts.append(f'<div class="nr-timing" title="measured on the server">{text}</div>')
     return "\n".join(parts)
 
 

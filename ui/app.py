@@ -263,10 +263,13 @@ def build_app(rag: NewsRAG) -> gr.Blocks:
         def upload(paths: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
             return ui.upload(paths, progress)
 
-        samples_btn.click(load_samples, None, [*corpus_outputs, notice], concurrency_id="ingest")
-        files.upload(upload, files, [*corpus_outputs, upload_result], concurrency_id="ingest")
+        refresh = {"fn": ui.settings_text, "inputs": top_k, "outputs": settings_md}
+        samples_btn.click(load_samples, None, [*corpus_outputs, notice], concurrency_id="ingest").then(**refresh)
+        files.upload(upload, files, [*corpus_outputs, upload_result], concurrency_id="ingest").then(**refresh)
         search.change(ui.corpus_view, search, corpus_outputs, queue=False)
-        delete.click(ui.delete, [picked, search], [*corpus_outputs, upload_result], concurrency_id="ingest")
+        delete.click(ui.delete, [picked, search], [*corpus_outputs, upload_result], concurrency_id="ingest").then(
+            **refresh
+        )
         top_k.change(ui.settings_text, top_k, settings_md, queue=False)
         app.load(ui.corpus_view, None, corpus_outputs).then(ui.settings_text, top_k, settings_md)
     return app

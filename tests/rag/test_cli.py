@@ -85,3 +85,8 @@ def test_truncated_model_file_is_refused_with_a_fix(tmp_path: Path) -> None:
     (models / model_files.MODEL_NAME).write_bytes(b"GGUF" + b"\x00" * 1024)
     result = newsrag("ask", "--backend", "local", "How long is the truce?", data_dir=tmp_path)
     one_line_error(result, "newsrag model install --force")
+
+
+def test_chat_refuses_a_public_host_without_permission(tmp_path: Path) -> None:
+    result = newsrag("chat", "--host", "0.0.0.0", data_dir=tmp_path)
+    one_line_error(result, "--allow-remote")

@@ -105,6 +105,10 @@ class ChatUI:
             return
         yield update(message_html(turn))
 
+    def offer(self) -> Any:
+        """The "load the samples" offer, shown only while the corpus is empty (any session may fill it)."""
+        return gr.Row(visible=self.rag.store.count() == 0)
+
     def clear(self) -> tuple[Chat, str, list[Turn]]:
         return [], sources_html([]), []
 
@@ -254,7 +258,7 @@ def build_app(rag: NewsRAG) -> gr.Blocks:
         for trigger in (box.submit, send.click):
             trigger(ui.submit, [box, chat], [box, chat, pending], queue=False).then(
                 ui.respond, answer_inputs, [chat, sources, turns], concurrency_limit=1, concurrency_id="answer"
-            )
+            ).then(ui.offer, None, offer, queue=False)
         clear.click(ui.clear, None, [chat, sources, turns], queue=False)
 
         def load_samples(progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008

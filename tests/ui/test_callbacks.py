@@ -132,6 +132,7 @@ def test_corpus_view_offers_the_samples_only_when_empty(tmp_path: Path) -> None:
     assert ui.corpus_view()[2].visible is True
     *_, message = ui.load_samples()
     assert "5 articles" in message and ui.corpus_view()[2].visible is False
+    assert ui.offer().visible is False  # other sessions hide their offer after their next question
 
 
 @pytest.mark.parametrize(

@@ -2,10 +2,12 @@
 
 ``AnswerEngine.stream`` reads top to bottom like the pipeline: validate the question,
 retrieve passages, refuse at once when none is relevant, prompt the generator and stream
-its text, then verify the citations and refuse when nothing in the passages supports the
-answer. ``events`` also yields a ``Retrieved`` item as soon as retrieval is done (the UI shows
-sources before the answer finishes); ``stream`` leaves it out, and ``ask`` returns just the
-final ``Answer``. Timings (retrieval, first token, generation, total) are recorded on it.
+its text, then verify the citations and refuse when the answer opens with a refusal or
+nothing in the passages supports it. Verification runs sentence by sentence as the text
+arrives, so a caller can also stream verified sentences (``verified=True``). ``events``
+also yields a ``Retrieved`` item as soon as retrieval is done (the UI shows sources before
+the answer finishes); ``stream`` leaves it out, and ``ask`` returns just the final ``Answer``.
+Timings (retrieval, first token, first verified sentence, generation, total) are recorded.
 
 Follow-up questions are condensed by ``rag.condense``; date filters and token-budgeted
 context selection are not here.
@@ -18,7 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 
 from index.embed import Embedder
 from index.errors import EmptyIndexError, LLMError, QuestionError
-from rag.cite import verify
+from rag.cite import SentenceVerifier
 from rag.condense import standalone_question
 from rag.generator import Generator
 from rag.prompt import REFUSAL_TEXT, build_prompt, is_refusal
@@ -72,16 +74,24 @@ class AnswerEngine:
         assert answer is not None
         return answer
 
-    def stream(self, question: str, history: History = (), top_k: int | None = None) -> Iterator[str | Answer]:
-        """The answer's text pieces as generated, then the final ``Answer``."""
-        for item in self.events(question, history, top_k):
+    def stream(
+        self, question: str, history: History = (), top_k: int | None = None, verified: bool = False
+    ) -> Iterator[str | Answer]:
+        """The answer's text pieces, then the final ``Answer`` (see ``events`` for ``verified``)."""
+        for item in self.events(question, history, top_k, verified):
             if not isinstance(item, Retrieved):
                 yield item
 
     def events(
-        self, question: str, history: History = (), top_k: int | None = None
+        self, question: str, history: History = (), top_k: int | None = None, verified: bool = False
     ) -> Iterator[Retrieved | str | Answer]:
-        """``Retrieved`` once passages are found, then text pieces, then the final ``Answer``."""
+        """``Retrieved`` once passages are found, then text pieces, then the final ``Answer``.
+
+        Raw pieces are the model's tokens as generated; their [n] markers are its claims and
+        may differ from the final answer's. With ``verified`` the pieces are whole verified
+        sentences instead (held until the answer is known not to be a refusal), and joined
+        they are exactly the final answer's text, or the refusal text.
+        """
         t0 = time.perf_counter()
         question = clean_question(question, self.max_question_chars)
         if self._count() == 0:
@@ -105,29 +115,42 @@ class AnswerEngine:
             return
 
         prompt = build_prompt(question, hits, history)
-        pieces: list[str] = []
+        checker = SentenceVerifier(hits, self._embedder)
+        held: list[str] = []  # verified sentences not yet sent: the answer may still be refused
+        released = False
         t_gen = time.perf_counter()
         try:
             for piece in self.generator.stream(prompt, self.max_tokens):
-                if not pieces:
+                if not checker.raw:
                     timings["first_token"] = time.perf_counter() - t0
-                pieces.append(piece)
-                yield piece
+                done = checker.feed(piece)
+                if not verified:
+                    yield piece
+                    continue
+                held.extend(done)
+                released = released or (checker.cited and not is_refusal(checker.first_sentence))
+                if released and held:
+                    timings.setdefault("first_sentence", time.perf_counter() - t0)
+                    yield from held
+                    held.clear()
         except LLMError as err:
             answer.error = str(err)
             timings["total"] = time.perf_counter() - t0
             yield answer
             return
         timings["generation"] = time.perf_counter() - t_gen
-        raw = "".join(pieces).strip()
 
-        if is_refusal(raw):
+        before = len(checker.parts)
+        checked = checker.finish()
+        held.extend(checker.parts[before:])
+        if is_refusal(checker.first_sentence) or not checked.citations:
+            if verified:
+                yield REFUSAL_TEXT
             yield from _refuse(answer, t0)
             return
-        checked = verify(raw, hits, self._embedder)
-        if not checked.citations:
-            yield from _refuse(answer, t0)
-            return
+        if verified and held:
+            timings.setdefault("first_sentence", time.perf_counter() - t0)
+            yield from held
         answer.answer = checked.text
         answer.citations = checked.citations
         timings["total"] = time.perf_counter() - t0

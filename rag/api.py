@@ -144,15 +144,21 @@ class NewsRAG:
         """
         return self.engine.ask(question, history or (), top_k)
 
-    def stream(self, question: str, history: History | None = None, top_k: int | None = None) -> Iterator[str | Answer]:
-        """Yield the answer's text pieces as generated, then the final ``Answer``."""
-        return self.engine.stream(question, history or (), top_k)
+    def stream(
+        self, question: str, history: History | None = None, top_k: int | None = None, verified: bool = False
+    ) -> Iterator[str | Answer]:
+        """Yield the answer's text pieces, then the final ``Answer``.
+
+        Pieces are raw model tokens; with ``verified=True`` they are whole verified sentences
+        whose [n] markers match the final citations (the text arrives a sentence later).
+        """
+        return self.engine.stream(question, history or (), top_k, verified)
 
     def events(
-        self, question: str, history: History | None = None, top_k: int | None = None
+        self, question: str, history: History | None = None, top_k: int | None = None, verified: bool = False
     ) -> Iterator[Retrieved | str | Answer]:
         """Like ``stream``, with a ``Retrieved`` item (search query, passages) before the text."""
-        return self.engine.events(question, history or (), top_k)
+        return self.engine.events(question, history or (), top_k, verified)
 
     def info(self) -> dict[str, Any]:
         s = self.settings

@@ -28,6 +28,7 @@ BORDERLINE = 0.35  # from here to SUPPORTED, embedding similarity decides
 EMBED_SUPPORTED = 0.72
 
 MARKER_RE = re.compile(r"\s*\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
+_PARTIAL_MARKER_RE = re.compile(r"\s*\[[\d,\s]*$")
 _BOUNDARY_RE = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[^a-z\s])|\n+")
 _ABBREV = frozenset(
     (
@@ -142,46 +143,102 @@ def _best_quote(claim: dict[str, float], quotes: list[_Quote]) -> _Quote:
 
 def verify(answer: str, passages: Sequence[Hit], embedder: Embedder | None = None) -> Verified:
     """Keep supported markers, add missing ones, drop invented ones; see the module doc."""
-    quotes = [_quotes(p.text) for p in passages]
-    numbering: dict[int, int] = {}  # passage index (0-based) -> citation number
-    best_quote: dict[int, _Quote] = {}
-    out_parts: list[str] = []
-    supported = content = 0
-    plain, markers_at = _strip_markers(answer)
-    for start, end in split_sentences(plain):
-        sentence = plain[start:end]
+    checker = SentenceVerifier(passages, embedder)
+    checker.feed(answer)
+    return checker.finish()
+
+
+class SentenceVerifier:
+    """``verify`` one sentence at a time, as the answer streams in.
+
+    ``feed`` takes the next piece of raw model text and returns the verified text of the
+    sentences it completed (a sentence is complete once the next one has begun, so markers
+    written after its full stop still count); ``finish`` verifies the rest. Joined, the pieces
+    are exactly ``verify(whole text).text``: one code path, so streamed and final answers agree.
+    """
+
+    def __init__(self, passages: Sequence[Hit], embedder: Embedder | None = None) -> None:
+        self._passages = passages
+        self._embedder = embedder
+        self._quotes = [_quotes(p.text) for p in passages]
+        self._numbering: dict[int, int] = {}  # passage index (0-based) -> citation number
+        self._best_quote: dict[int, _Quote] = {}
+        self._parts: list[str] = []
+        self._done = 0  # sentences verified so far
+        self._supported = 0
+        self._content = 0
+        self.raw = ""
+
+    @property
+    def cited(self) -> bool:
+        return bool(self._numbering)
+
+    @property
+    def parts(self) -> list[str]:
+        """Verified sentences so far, each with its separator."""
+        return list(self._parts)
+
+    @property
+    def first_sentence(self) -> str:
+        """The answer's first sentence once complete ("" before): where a refusal shows."""
+        return self._parts[0] if self._parts else ""
+
+    def feed(self, piece: str) -> list[str]:
+        """Add raw text; return the verified sentences it completed, each with its separator."""
+        self.raw += piece
+        text = _PARTIAL_MARKER_RE.sub("", self.raw)  # "[1" may still become "[12]"
+        plain, markers_at = _strip_markers(text)
+        spans = split_sentences(plain)
+        return self._verify(plain, markers_at, spans[:-1])
+
+    def finish(self) -> Verified:
+        """Verify what is left and return the whole result."""
+        plain, markers_at = _strip_markers(self.raw)
+        self._verify(plain, markers_at, split_sentences(plain))
+        citations = [
+            _citation(n, self._passages[i], self._best_quote[i])
+            for i, n in sorted(self._numbering.items(), key=lambda x: x[1])
+        ]
+        return Verified("".join(self._parts).strip(), citations, self._supported, self._content)
+
+    def _verify(self, plain: str, markers_at: list[tuple[int, list[int]]], spans: list[tuple[int, int]]) -> list[str]:
+        new: list[str] = []
+        for start, end in spans[self._done :]:
+            claimed = {n - 1 for pos, ns in markers_at if start <= pos <= end + 1 for n in ns}
+            part = self._sentence(plain[start:end], claimed)
+            new.append(part if not self._parts and not new else " " + part)
+        self._done = max(self._done, len(spans))
+        self._parts.extend(new)
+        return new
+
+    def _sentence(self, sentence: str, claimed: set[int]) -> str:
         claim = content_terms(sentence)
-        claimed = {n - 1 for pos, ns in markers_at if start <= pos <= end + 1 for n in ns}
         if sum(claim.values()) < 2:  # "Yes." or a connective: nothing to cite
-            out_parts.append(sentence)
-            continue
-        content += 1
+            return sentence
+        self._content += 1
         scored = []
-        for i, qs in enumerate(quotes):
+        for i, qs in enumerate(self._quotes):
             if not qs:
                 continue
             q = _best_quote(claim, qs)
             scored.append((i, q, _support(claim, q.terms)))
         accepted = [(i, q) for i, q, s in scored if s >= SUPPORTED]
-        if not accepted and embedder is not None:
-            accepted = _embedding_rescue(sentence, scored, passages, embedder)
+        if not accepted and self._embedder is not None:
+            accepted = _embedding_rescue(sentence, scored, self._passages, self._embedder)
         if not accepted:
-            out_parts.append(sentence)
-            continue
-        supported += 1
+            return sentence
+        self._supported += 1
         # Prefer the passages the model named; otherwise the best supporting one.
         chosen = [(i, q) for i, q in accepted if i in claimed]
         if not chosen:
             chosen = [max(accepted, key=lambda iq: _support(claim, iq[1].terms))]
         labels = []
         for i, q in chosen[:2]:
-            if i not in numbering:
-                numbering[i] = len(numbering) + 1
-                best_quote[i] = q
-            labels.append(f"[{numbering[i]}]")
-        out_parts.append(_attach(sentence, "".join(labels)))
-    citations = [_citation(n, passages[i], best_quote[i]) for i, n in sorted(numbering.items(), key=lambda x: x[1])]
-    return Verified(" ".join(out_parts).strip(), citations, supported, content)
+            if i not in self._numbering:
+                self._numbering[i] = len(self._numbering) + 1
+                self._best_quote[i] = q
+            labels.append(f"[{self._numbering[i]}]")
+        return _attach(sentence, "".join(labels))
 
 
 def _embedding_rescue(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from index.chunk import make_splitter
@@ -123,3 +125,40 @@ def test_events_report_retrieval_before_the_text(ingested, fake_embedder) -> Non
         h.chunk_id for h in items[0].hits
     ]
     assert not any(isinstance(i, Retrieved) for i in eng.stream("How long is the truce?"))
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Amos Hochstein leads the efforts [3]. He is a senior envoy from the Biden administration.",
+        "Talks are ongoing. The proposed truce would last 60 days.",  # markers added by the check
+        "The articles do not say who leads the talks. Amos Hochstein is an envoy [1].",  # opens with a refusal
+        "Zebras won the 1987 chess cup in Lima.",  # nothing supported
+    ],
+)
+def test_verified_stream_pieces_join_to_exactly_the_final_answer(ingested, fake_embedder, reply) -> None:
+    eng, _ = engine(ingested, fake_embedder, [reply, reply])
+    question = "Who leads the efforts to broker the truce agreement, the senior envoy?"
+    items = list(eng.stream(question, verified=True))
+    final = items[-1]
+    assert isinstance(final, Answer) and all(isinstance(i, str) for i in items[:-1])
+    assert "".join(items[:-1]) == final.answer
+    if final.refused:
+        assert items[:-1] == [REFUSAL_TEXT]
+    else:
+        markers = {int(n) for n in re.findall(r"\[(\d+)\]", final.answer)}
+        assert markers == {c.n for c in final.citations}
+    # the raw stream of the same reply ends in the same verdict
+    assert eng.ask(question).refused == final.refused
+
+
+def test_an_answer_that_opens_with_a_refusal_is_refused(ingested, fake_embedder) -> None:
+    eng, _ = engine(ingested, fake_embedder, ["The passages do not mention the date. Amos Hochstein leads [1]."])
+    assert eng.ask("When was the senior envoy Amos Hochstein appointed?").refused
+
+
+def test_a_supported_answer_with_a_caveat_later_is_kept(ingested, fake_embedder) -> None:
+    reply = "The proposed truce would last 60 days [1]. The articles do not say when it starts."
+    eng, _ = engine(ingested, fake_embedder, [reply])
+    answer = eng.ask("How long is the truce in the proposed ceasefire that officials outlined?")
+    assert not answer.refused and "60 days" in answer.answer

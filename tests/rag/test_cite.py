@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from rag.cite import split_sentences, verify
+import pytest
+
+from rag.cite import SentenceVerifier, split_sentences, verify
 from rag.types import Hit
 
 TRUCE = Hit(
@@ -75,3 +77,34 @@ def test_quote_is_one_sentence_when_one_suffices_and_two_when_needed() -> None:
     assert out.citations[0].quote == "Officials outlined a proposed ceasefire that includes a 60-day truce."
     out = verify("Amos Hochstein, a Biden envoy, leads efforts on the proposed 60-day truce [1].", [TRUCE])
     assert out.citations[0].quote.startswith("Officials outlined") and "Hochstein" in out.citations[0].quote
+
+
+STREAMED_ANSWERS = [
+    "The proposed truce lasts 60 days [1]. Amos Hochstein leads the efforts [2].",
+    "The truce lasts 60 days. [1] Putin spoke to Ebrahim Raisi [2]. Mr. Hochstein is a senior envoy [1].",
+    "Yes.\n\nThe proposed ceasefire includes a 60-day truce [1, 2]. It is unclear what happens next.",
+    "Putin spoke by telephone [12]. The U.S. envoy is Amos Hochstein",
+]
+
+
+@pytest.mark.parametrize("answer", STREAMED_ANSWERS)
+def test_sentence_by_sentence_verification_matches_verifying_the_whole(answer: str) -> None:
+    whole = verify(answer, [TRUCE, PUTIN])
+    for step in (1, 2, 3, 7):  # character pieces of several sizes, markers split across pieces
+        checker = SentenceVerifier([TRUCE, PUTIN])
+        streamed = []
+        for i in range(0, len(answer), step):
+            streamed += checker.feed(answer[i : i + step])
+        before = len(checker.parts)
+        result = checker.finish()
+        streamed += checker.parts[before:]
+        assert "".join(streamed).strip() == whole.text == result.text
+        assert [c.chunk_id for c in result.citations] == [c.chunk_id for c in whole.citations]
+
+
+def test_a_sentence_is_released_only_once_the_next_has_begun() -> None:
+    checker = SentenceVerifier([TRUCE, PUTIN])
+    assert checker.feed("The proposed truce lasts 60 days.") == []
+    assert checker.feed(" [") == []  # a marker may still follow the full stop
+    assert checker.feed("1] Amos") == ["The proposed truce lasts 60 days [1]."]
+    assert checker.first_sentence == "The proposed truce lasts 60 days [1]." and checker.cited

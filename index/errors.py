@@ -24,6 +24,14 @@ class QuestionError(InputError):
     """The question is empty or too long."""
 
 
+class LimitError(InputError):
+    """A request is over a configured limit (question length, upload size or count)."""
+
+
+class QuestionTooLongError(QuestionError, LimitError):
+    """The question is longer than ``max_question_chars``."""
+
+
 class EmptyIndexError(NewsragError):
     """Asked a question before anything was ingested."""
 

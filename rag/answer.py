@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 
 from index.embed import Embedder
-from index.errors import EmptyIndexError, LLMError, QuestionError
+from index.errors import EmptyIndexError, LLMError, QuestionError, QuestionTooLongError
 from rag.cite import SentenceVerifier
 from rag.condense import standalone_question
 from rag.generator import Generator
@@ -36,7 +36,7 @@ def clean_question(question: str, max_chars: int) -> str:
     if not text:
         raise QuestionError("the question is empty: type a question about the articles")
     if len(text) > max_chars:
-        raise QuestionError(
+        raise QuestionTooLongError(
             f"the question is {len(text):,} characters, over the {max_chars:,} limit: shorten it "
             "(or raise NEWSRAG_MAX_QUESTION_CHARS)"
         )

@@ -309,6 +309,39 @@ def chat(
 
 
 @app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on (NEWSRAG_HOST, default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (NEWSRAG_PORT, default 7860).")] = None,
+    allow_remote: Annotated[
+        bool, typer.Option("--allow-remote", help="Allow a non-loopback host with no API key set.")
+    ] = False,
+    no_ui: Annotated[bool, typer.Option("--no-ui", help="Serve only the APIs, not the chat UI.")] = False,
+    backend: Annotated[str | None, typer.Option(help="auto, openai, local or extractive.")] = None,
+    config: ConfigOpt = None,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Serve the REST API, the OpenAI-compatible API and the chat UI from one process.
+
+    Set NEWSRAG_API_KEY to require `Authorization: Bearer <key>` on the APIs (and a login on the UI).
+    """
+    rag = _guard(lambda: _rag(config, data_dir, backend=backend, host=host, port=port))
+    if rag.backend == "local":
+        _guard(lambda: _prepare_local_model(rag))
+    from ui.launch import check_host
+    from ui.server import serve as run_server
+
+    s = rag.settings
+    _guard(lambda: check_host(s.host, allow_remote, has_key=s.api_key is not None))
+    auth = "API key required" if s.api_key else "no API key: open to anyone who can reach it"
+    where = f"http://{s.host}:{s.port}"
+    err.print(
+        f"newsrag serve on {where} — UI {where}/, REST {where}/api, OpenAI-compatible {where}/v1, "
+        f"docs {where}/docs (backend: {rag.backend}; {auth}; Ctrl+C stops it)"
+    )
+    _guard(lambda: run_server(rag, allow_remote=allow_remote, ui=not no_ui))
+
+
+@app.command()
 def info(config: ConfigOpt = None, data_dir: DataDirOpt = None) -> None:
     """Show the data dir, corpus size, embedder, backend and why it was chosen."""
     rag = _guard(lambda: _rag(config, data_dir))

@@ -74,6 +74,14 @@ class Settings(BaseSettings):
 
     host: str = Field("127.0.0.1", description="Address the chat UI / server listens on.")
     port: int = Field(7860, ge=1, le=65535, description="Port of the chat UI / server.")
+    api_key: SecretStr | None = Field(
+        None, description="`newsrag serve`: bearer token its API routes require, and the UI's login password."
+    )
+    max_upload_mb: float = Field(20.0, gt=0, description="Largest article file accepted by an upload, in MB.")
+    max_upload_files: int = Field(50, ge=1, le=1000, description="Most files accepted in one upload.")
+    max_waiting_questions: int = Field(
+        8, ge=1, le=1000, description="`newsrag serve`: questions answered or queued at once; more get HTTP 429."
+    )
 
     @field_validator("openai_base_url", "embed_base_url")
     @classmethod

@@ -12,9 +12,8 @@ Launching (host, port, offline switches, assets) is ``ui.launch``; HTML is ``ui.
 from __future__ import annotations
 
 import os
-import re
-import shutil
 from collections.abc import Iterator, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -35,17 +34,9 @@ from ui.render import (
     settings_markdown,
     sources_html,
 )
+from ui.uploads import file_problem, save_and_ingest
 
 Chat = list[dict[str, Any]]
-_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
-MAX_UPLOAD_FILES = 50
-
-
-def upload_name(name: str) -> str:
-    """A safe file name for an upload: no directories, no odd characters, never empty."""
-    base = Path(name.replace("\\", "/")).name
-    base = _UNSAFE_NAME.sub("_", base).strip(" .") or "upload"
-    return base[:120]
 
 
 class ChatUI:
@@ -53,10 +44,6 @@ class ChatUI:
 
     def __init__(self, rag: NewsRAG) -> None:
         self.rag = rag
-
-    @property
-    def upload_dir(self) -> Path:
-        return self.rag.settings.data_dir / "uploads"
 
     # Chat
 
@@ -105,6 +92,19 @@ class ChatUI:
             return
         yield update(message_html(turn))
 
+    def ask_api(self, question: str, top_k: int = 0) -> dict[str, Any]:
+        """The UI's API endpoint (``gradio_client``: ``/ask``): the JSON of ``newsrag ask --json``.
+
+        ``top_k`` 0 keeps the server's setting.
+        """
+        try:
+            answer = self.rag.ask(question, top_k=top_k or None)
+        except NewsragError as err:
+            raise gr.Error(str(err)) from None
+        if answer.error:
+            raise gr.Error(answer.error)
+        return answer.to_dict()
+
     def offer(self) -> Any:
         """The "load the samples" offer, shown only while the corpus is empty (any session may fill it)."""
         return gr.Row(visible=self.rag.store.count() == 0)
@@ -140,28 +140,19 @@ class ChatUI:
         if not paths:
             return (*self.corpus_view(), "Choose one or more files to upload.")
         lines: list[str] = []
-        if len(paths) > MAX_UPLOAD_FILES:
-            lines.append(f"Only the first {MAX_UPLOAD_FILES} files were taken: upload the rest in another batch.")
-            paths = paths[:MAX_UPLOAD_FILES]
-        self.upload_dir.mkdir(parents=True, exist_ok=True)
-        stored: list[Path] = []
-        for path in paths:
-            name = upload_name(path.name)
-            if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
-                kinds = ", ".join(sorted(SUPPORTED_SUFFIXES))
-                lines.append(f"✗ {_escape(name)}: not an article file ({kinds}): convert it or rename it")
-                continue
-            target = self.upload_dir / name
-            shutil.copyfile(path, target)
-            stored.append(target)
-        if stored:
-            report = self.rag.ingest(stored, progress=_progress(progress, "Ingesting"))
-            for result in report.files:
-                name = _escape(Path(result.path).name)
-                if result.status == "failed":
-                    lines.append(f"✗ {name}: {_escape(result.reason)}")
-                else:
-                    lines.append(f"✓ {name}: {result.status}, {result.articles} articles, {result.chunks} passages")
+        most = self.rag.settings.max_upload_files
+        if len(paths) > most:
+            lines.append(f"Only the first {most} files were taken: upload the rest in another batch.")
+            paths = paths[:most]
+        with ExitStack() as stack:
+            streams = [(p.name, stack.enter_context(p.open("rb"))) for p in paths]
+            report = save_and_ingest(self.rag, streams, progress=_progress(progress, "Ingesting"))
+        for result in report.files:
+            name = _escape(Path(result.path).name)
+            if result.status == "failed":
+                lines.append(f"✗ {name}: {_escape(file_problem(result))}")
+            else:
+                lines.append(f"✓ {name}: {result.status}, {result.articles} articles, {result.chunks} passages")
         return (*self.corpus_view(), "\n".join(f"- {line}" for line in lines))
 
     def delete(self, article_ids: Sequence[str] | None, query: str = "") -> tuple[Any, Any, Any, str, str]:
@@ -255,11 +246,17 @@ def build_app(rag: NewsRAG) -> gr.Blocks:
 
         corpus_outputs = [table, picked, offer, corpus_line]
         answer_inputs = [pending, chat, turns, top_k]
+        hidden: dict[str, Any] = {"api_visibility": "private"}  # page plumbing; the API is ``ask`` below
         for trigger in (box.submit, send.click):
-            trigger(ui.submit, [box, chat], [box, chat, pending], queue=False).then(
-                ui.respond, answer_inputs, [chat, sources, turns], concurrency_limit=1, concurrency_id="answer"
-            ).then(ui.offer, None, offer, queue=False)
-        clear.click(ui.clear, None, [chat, sources, turns], queue=False)
+            trigger(ui.submit, [box, chat], [box, chat, pending], queue=False, **hidden).then(
+                ui.respond,
+                answer_inputs,
+                [chat, sources, turns],
+                concurrency_limit=1,
+                concurrency_id="answer",
+                **hidden,
+            ).then(ui.offer, None, offer, queue=False, **hidden)
+        clear.click(ui.clear, None, [chat, sources, turns], queue=False, **hidden)
 
         def load_samples(progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
             return ui.load_samples(progress)
@@ -267,13 +264,16 @@ def build_app(rag: NewsRAG) -> gr.Blocks:
         def upload(paths: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
             return ui.upload(paths, progress)
 
-        refresh = {"fn": ui.settings_text, "inputs": top_k, "outputs": settings_md}
-        samples_btn.click(load_samples, None, [*corpus_outputs, notice], concurrency_id="ingest").then(**refresh)
-        files.upload(upload, files, [*corpus_outputs, upload_result], concurrency_id="ingest").then(**refresh)
-        search.change(ui.corpus_view, search, corpus_outputs, queue=False)
-        delete.click(ui.delete, [picked, search], [*corpus_outputs, upload_result], concurrency_id="ingest").then(
+        refresh = {"fn": ui.settings_text, "inputs": top_k, "outputs": settings_md, **hidden}
+        samples_btn.click(load_samples, None, [*corpus_outputs, notice], concurrency_id="ingest", **hidden).then(
             **refresh
         )
-        top_k.change(ui.settings_text, top_k, settings_md, queue=False)
-        app.load(ui.corpus_view, None, corpus_outputs).then(ui.settings_text, top_k, settings_md)
+        files.upload(upload, files, [*corpus_outputs, upload_result], concurrency_id="ingest", **hidden).then(**refresh)
+        search.change(ui.corpus_view, search, corpus_outputs, queue=False, **hidden)
+        delete.click(
+            ui.delete, [picked, search], [*corpus_outputs, upload_result], concurrency_id="ingest", **hidden
+        ).then(**refresh)
+        top_k.change(ui.settings_text, top_k, settings_md, queue=False, **hidden)
+        app.load(ui.corpus_view, None, corpus_outputs, **hidden).then(ui.settings_text, top_k, settings_md, **hidden)
+        gr.api(ui.ask_api, api_name="ask", concurrency_limit=1, concurrency_id="answer")
     return app

@@ -33,11 +33,12 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def check_host(host: str, allow_remote: bool) -> None:
-    if not is_loopback(host) and not allow_remote:
+def check_host(host: str, allow_remote: bool, has_key: bool = False) -> None:
+    """Refuse a non-loopback host unless an API key guards it or the user insists."""
+    if not is_loopback(host) and not allow_remote and not has_key:
         raise ConfigError(
-            f"refusing to listen on {host}: the chat UI has no login, so anyone who can reach this "
-            "machine could use it; keep the default 127.0.0.1, or pass --allow-remote if you mean it"
+            f"refusing to listen on {host} with no login: anyone who can reach this machine could use it; "
+            "keep the default 127.0.0.1, set NEWSRAG_API_KEY (`newsrag serve`), or pass --allow-remote if you mean it"
         )
 
 
@@ -53,22 +54,35 @@ def page_assets() -> dict[str, Any]:
     }
 
 
-def warm_up(rag: Any) -> threading.Thread:
-    """Load the embedder, the index and the model in the background."""
+class WarmUp:
+    """Loads the embedder, the index and the model in a background thread; says how far it got."""
 
-    def run() -> None:
+    def __init__(self, rag: Any) -> None:
+        self.rag = rag
+        self.state = "loading"  # then "ready" or "failed"
+        self.error = ""
+        self.thread = threading.Thread(target=self._run, name="newsrag-warm-up", daemon=True)
+
+    def start(self) -> WarmUp:
+        self.thread.start()
+        return self
+
+    def _run(self) -> None:
         try:
-            rag.store.count()
-            rag.retriever.warm()
-            load = getattr(rag.generator, "load", None)
+            self.rag.store.count()
+            self.rag.retriever.warm()
+            load = getattr(self.rag.generator, "load", None)
             if load is not None:
                 load()
-        except Exception:
-            pass
+            self.state = "ready"
+        except Exception as err:  # reported by the readiness check; questions show it again
+            self.error = str(err) or type(err).__name__
+            self.state = "failed"
 
-    thread = threading.Thread(target=run, name="newsrag-warm-up", daemon=True)
-    thread.start()
-    return thread
+
+def warm_up(rag: Any) -> WarmUp:
+    """Start loading the embedder, the index and the model in the background."""
+    return WarmUp(rag).start()
 
 
 def launch(

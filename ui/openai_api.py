@@ -1,0 +1,155 @@
+"""The OpenAI-compatible routes: ``GET /v1/models`` and ``POST /v1/chat/completions``.
+
+newsrag answers as a "model" named ``newsrag``: the last user message is the question,
+earlier user/assistant pairs are the conversation (system messages are ignored: the
+answer prompt is fixed). Citations travel twice, so every client shows them: as a numbered
+``Sources:`` list at the end of the content, and as a ``citations`` field on the message
+(and on the final stream chunk). Streaming sends verified sentences, so the [n] markers in
+the streamed text are the final ones. Sampling options (temperature, top_p…) are accepted
+and ignored: decoding is greedy for reproducible answers. No token usage is reported: the
+generator does not count tokens for every backend, and a made-up count would mislead.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+from fastapi.responses import StreamingResponse
+
+from index.errors import InputError, LLMError, NewsragError
+from rag.types import Answer, Citation
+from ui import schemas
+from ui.rest import ERRORS
+from ui.server import SlotStream
+
+MODEL_ID = "newsrag"
+SOURCES_HEADING = "\n\nSources:\n"
+_CREATED = int(time.time())
+
+
+def sources_block(citations: Sequence[Citation]) -> str:
+    """The readable source list appended to the content ("" when nothing is cited)."""
+    if not citations:
+        return ""
+    lines = []
+    for c in citations:
+        where = ", ".join(x for x in (c.source, c.published_at) if x)
+        link = f" <{c.url}>" if c.url and c.url != c.source else ""
+        lines.append(f"[{c.n}] {c.title} — {where}{link}: “{' '.join(c.quote.split())}”")
+    return SOURCES_HEADING + "\n".join(lines)
+
+
+def conversation(messages: Sequence[schemas.ChatMessage]) -> tuple[str, list[tuple[str, str]]]:
+    """The question (last user message) and earlier (question, answer) pairs, sources lists removed."""
+    turns = [m for m in messages if m.role in ("user", "assistant")]
+    if not turns or turns[-1].role != "user":
+        raise InputError("the last message must be the user's question: end 'messages' with a user message")
+    history: list[tuple[str, str]] = []
+    pending: str | None = None
+    for m in turns[:-1]:
+        if m.role == "user":
+            pending = m.text()
+        elif pending is not None:
+            history.append((pending, m.text().split(SOURCES_HEADING, 1)[0].strip()))
+            pending = None
+    return turns[-1].text(), history
+
+
+def router(ctx: Any) -> APIRouter:
+    """``/v1/*`` over ``ctx.rag`` (a ``ui.server.ServerContext``)."""
+    api = APIRouter(prefix="/v1", tags=["openai-compatible"], responses=ERRORS)
+    rag = ctx.rag
+
+    @api.get("/models", response_model=schemas.ModelList)
+    def models() -> Any:
+        return {
+            "object": "list",
+            "data": [{"id": MODEL_ID, "object": "model", "created": _CREATED, "owned_by": "newsrag"}],
+        }
+
+    @api.post(
+        "/chat/completions",
+        response_model=schemas.ChatCompletion,
+        response_model_exclude_none=True,
+        responses={200: {"content": {"text/event-stream": {}}, "description": "The completion (or chunks)"}},
+    )
+    def chat_completions(request: schemas.ChatRequest) -> Any:
+        """Answer the last user message from the articles, like a chat model that cites its sources."""
+        if request.model != MODEL_ID:
+            raise HTTPException(404, f"model {request.model!r} not found: use model={MODEL_ID!r} (GET /v1/models)")
+        question, history = conversation(request.messages)
+        ctx.take_slot()
+        try:
+            events = rag.events(question, history, request.top_k, verified=True)
+            next(events)  # question checks, empty index and retrieval errors become JSON replies here
+        except BaseException:
+            ctx.slots.release()
+            raise
+        completion_id = f"chatcmpl-{uuid.uuid4().hex}"
+        if request.stream:
+            return StreamingResponse(
+                SlotStream(ctx, _chunks(completion_id, events)),
+                media_type="text/event-stream",
+                headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+            )
+        try:
+            answer = next(item for item in events if isinstance(item, Answer))
+        finally:
+            ctx.slots.release()
+        if answer.error:
+            raise LLMError(answer.error)
+        message = {
+            "role": "assistant",
+            "content": answer.answer + sources_block(answer.citations),
+            "citations": answer.to_dict()["citations"],
+            "refused": answer.refused,
+        }
+        return {
+            "id": completion_id,
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": MODEL_ID,
+            "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+        }
+
+    return api
+
+
+def _chunk(completion_id: str, delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
+    body = {
+        "id": completion_id,
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": MODEL_ID,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+        **extra,
+    }
+    return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
+
+
+def _chunks(completion_id: str, events: Iterator[Any]) -> Iterator[str]:
+    try:
+        yield _chunk(completion_id, {"role": "assistant", "content": ""})
+        for item in events:
+            if isinstance(item, str):
+                yield _chunk(completion_id, {"content": item})
+            elif isinstance(item, Answer):
+                if item.error:
+                    yield _error(item.error, "llm_error")
+                    return
+                citations = item.to_dict()["citations"]
+                delta = {"content": sources_block(item.citations), "citations": citations}
+                yield _chunk(completion_id, delta, "stop", citations=citations, refused=item.refused)
+        yield "data: [DONE]\n\n"
+    except NewsragError as err:
+        yield _error(str(err), "invalid_request")
+
+
+def _error(message: str, kind: str) -> str:
+    # The OpenAI SDKs raise an APIError when a stream event carries "error".
+    return f"data: {json.dumps({'error': {'message': message, 'type': kind}})}\n\n"

@@ -1,0 +1,198 @@
+"""The REST routes: ask (JSON or server-sent events), articles (upload, list, delete), probes.
+
+``POST /api/ask`` returns what ``newsrag ask --json`` prints; with ``"stream": true`` it sends
+server-sent events: ``sources`` (search query and retrieved passages, as soon as retrieval is
+done), ``text`` (verified sentences whose [n] markers match the final citations), ``answer``
+(the same JSON as the non-streaming reply, citations included), then ``end`` — or ``error``
+if generation fails midway. Errors before the first event (bad question, empty index) are
+ordinary JSON error replies. Auth and error shapes are ``ui.server``'s.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, HTTPException, Query, UploadFile
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from index.errors import LimitError, LLMError, NewsragError
+from rag.types import Answer, Hit, Retrieved
+from ui import schemas
+from ui.server import SlotStream
+from ui.uploads import file_problem, save_and_ingest
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": schemas.ErrorBody, "description": what}
+    for code, what in {
+        400: "Bad input (e.g. an empty question)",
+        401: "Missing or wrong API key",
+        409: "Nothing ingested yet",
+        413: "Over a limit (question length, upload size or count)",
+        422: "Malformed request",
+        429: "Too many questions in flight",
+        502: "The language model failed",
+    }.items()
+}
+
+
+def sse(event: str, data: Any) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def hit_dict(hit: Hit) -> dict[str, Any]:
+    return asdict(hit)
+
+
+def router(ctx: Any) -> APIRouter:
+    """``/api/*`` over ``ctx.rag`` (a ``ui.server.ServerContext``)."""
+    api = APIRouter(prefix="/api", tags=["newsrag"], responses=ERRORS)
+    rag = ctx.rag
+
+    @api.post(
+        "/ask",
+        response_model=schemas.AnswerOut,
+        response_model_exclude_none=True,
+        responses={200: {"content": {"text/event-stream": {}}, "description": "The answer (or events)"}},
+    )
+    def ask(request: schemas.AskRequest) -> Any:
+        """Answer a question from the ingested articles, with verified citations."""
+        history = [(h.question, h.answer) for h in request.history]
+        ctx.take_slot()
+        try:
+            events = rag.events(request.question, history, request.top_k, verified=True)
+            first = next(events)  # validation, empty index and retrieval errors surface here as JSON
+        except BaseException:
+            ctx.slots.release()
+            raise
+        if request.stream:
+            return StreamingResponse(
+                SlotStream(ctx, _event_stream(first, events, request.include_passages)),
+                media_type="text/event-stream",
+                headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+            )
+        try:
+            answer = _last(events)
+        finally:
+            ctx.slots.release()
+        if answer.error:
+            raise LLMError(answer.error)
+        return answer.to_dict(include_passages=request.include_passages)
+
+    @api.get("/articles", response_model=schemas.ArticlePage)
+    def list_articles(
+        offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+        limit: Annotated[int, Query(ge=1, le=500)] = 50,
+        q: Annotated[str, Query(max_length=500, description="Only headlines/sources/files containing this.")] = "",
+    ) -> Any:
+        """The stored articles, newest first, a page at a time."""
+        items = rag.articles()
+        if q.strip():
+            needle = q.strip().lower()
+            items = [a for a in items if needle in f"{a.title} {a.source} {a.file_path}".lower()]
+        items.sort(key=lambda a: (a.published_at or "", a.title), reverse=True)
+        page = items[offset : offset + limit]
+        return {"total": len(items), "offset": offset, "limit": limit, "articles": [a.__dict__ for a in page]}
+
+    @api.post("/articles", response_model=schemas.UploadOut)
+    def upload(files: Annotated[list[UploadFile], File(description="Article files to ingest.")]) -> Any:
+        """Ingest uploaded files; one result per file (a bad file is reported, the rest still lands)."""
+        most = rag.settings.max_upload_files
+        if len(files) > most:
+            raise LimitError(
+                f"{len(files)} files in one upload, over the limit of {most}: send them in smaller batches "
+                "(or raise NEWSRAG_MAX_UPLOAD_FILES)"
+            )
+        with ExitStack() as stack:
+            for f in files:
+                stack.callback(f.file.close)
+            report = save_and_ingest(rag, [(f.filename or "upload", f.file) for f in files])
+        out = [
+            {
+                "name": r.path.rsplit("/", 1)[-1],
+                "status": r.status,
+                "articles": r.articles,
+                "chunks": r.chunks,
+                "reason": file_problem(r),
+            }
+            for r in report.files
+        ]
+        return {"files": out, "articles": report.articles, "chunks": report.chunks, "failed": len(report.failed)}
+
+    @api.delete("/articles/{article_id}", response_model=schemas.DeleteOut)
+    def delete(article_id: str) -> Any:
+        """Remove one article (all its passages) from the index."""
+        removed = rag.remove_articles([article_id])
+        if not removed:
+            raise HTTPException(404, f"no article {article_id!r}: GET /api/articles lists the stored ids")
+        return {"article_id": article_id, "chunks": removed}
+
+    return api
+
+
+def _last(events: Iterator[Retrieved | str | Answer]) -> Answer:
+    answer = None
+    for item in events:
+        if isinstance(item, Answer):
+            answer = item
+    assert answer is not None
+    return answer
+
+
+def _event_stream(first: Any, events: Iterator[Any], include_passages: bool) -> Iterator[str]:
+    try:
+        if isinstance(first, Retrieved):
+            sources = [hit_dict(h) for h in first.hits]
+            yield sse("sources", {"search_query": first.search_query, "sources": sources})
+        for item in events:
+            if isinstance(item, str):
+                yield sse("text", {"text": item})
+            elif isinstance(item, Answer):
+                if item.error:
+                    yield sse("error", {"message": item.error, "type": "llm_error"})
+                else:
+                    yield sse("answer", item.to_dict(include_passages=include_passages))
+    except NewsragError as err:
+        yield sse("error", {"message": str(err), "type": "invalid_request"})
+    yield sse("end", {})
+
+
+def probes(ctx: Any) -> APIRouter:
+    """``/healthz`` (the process answers) and ``/readyz`` (index and models loaded); no auth."""
+    api = APIRouter(tags=["probes"])
+
+    @api.get("/healthz", response_model=schemas.Health)
+    def healthz() -> Any:
+        return {"status": "ok"}
+
+    @api.get("/readyz", response_model=schemas.Readiness, responses={503: {"model": schemas.Readiness}})
+    def readyz() -> Any:
+        """Whether the index, embedder and model are loaded (503 while loading or after a failure)."""
+        rag, warm = ctx.rag, ctx.warm
+        ready = warm.state == "ready"
+        body = {
+            "ready": ready,
+            "state": warm.state,
+            "error": warm.error,
+            "chunks": rag.store.count() if ready else None,
+            "backend": rag.backend,
+            "generator_loaded": ready,
+            "embedder_loaded": "embedder" in rag.__dict__,
+        }
+        return body if ready else JSONResponse(body, status_code=503)
+
+    return api
+
+
+def not_found() -> APIRouter:
+    api = APIRouter(include_in_schema=False)
+
+    @api.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+    @api.api_route("/v1/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+    def missing(rest: str) -> None:
+        raise HTTPException(404, "no such API route: see /docs for the routes")
+
+    return api

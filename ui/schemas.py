@@ -1,0 +1,193 @@
+"""Request and response shapes of the HTTP API, as pydantic models (they make the OpenAPI schema).
+
+REST shapes mirror the CLI's JSON (``newsrag ask --json``, ``newsrag articles --json``); the
+OpenAI-compatible shapes follow the Chat Completions API with two additions: ``citations``
+on the message (and on the final stream chunk), and ``top_k`` in the request. Unknown
+request fields of the OpenAI shape are ignored, as clients send many (temperature, user…);
+REST requests reject unknown fields so typos show. No behaviour lives here.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ErrorDetail(BaseModel):
+    message: str = Field(description="What went wrong and how to fix it, in one line.")
+    type: str = Field(description="A stable machine-readable kind, e.g. question_too_long.")
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+# REST
+
+
+class Exchange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(max_length=20_000)
+    answer: str = Field(max_length=20_000)
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(description="The question about the articles.", max_length=100_000)
+    history: list[Exchange] = Field(
+        default_factory=list, max_length=50, description="Earlier exchanges of the conversation, oldest first."
+    )
+    top_k: int | None = Field(None, ge=1, le=50, description="Passages to answer from (default: the server's).")
+    stream: bool = Field(False, description="Answer as server-sent events: sources, text pieces, answer, end.")
+    include_passages: bool = Field(False, description="Add each cited passage's full text to its citation.")
+
+
+class CitationOut(BaseModel):
+    n: int
+    title: str
+    source: str
+    url: str
+    published_at: str
+    quote: str
+    chunk_id: str
+    quote_start: int
+    quote_end: int
+    passage: str | None = None
+
+
+class AnswerOut(BaseModel):
+    question: str
+    answer: str
+    refused: bool
+    citations: list[CitationOut]
+    backend: str
+    search_query: str
+    timings: dict[str, float]
+    error: str | None = None
+
+
+class ArticleOut(BaseModel):
+    article_id: str
+    title: str
+    source: str
+    url: str
+    published_at: str
+    file_path: str
+    chunks: int
+
+
+class ArticlePage(BaseModel):
+    total: int = Field(description="Articles matching the search, over all pages.")
+    offset: int
+    limit: int
+    articles: list[ArticleOut]
+
+
+class FileOut(BaseModel):
+    name: str
+    status: Literal["ingested", "updated", "unchanged", "failed"]
+    articles: int
+    chunks: int
+    reason: str = ""
+
+
+class UploadOut(BaseModel):
+    files: list[FileOut]
+    articles: int = Field(description="Articles added or updated by this upload.")
+    chunks: int = Field(description="Passages embedded by this upload.")
+    failed: int
+
+
+class DeleteOut(BaseModel):
+    article_id: str
+    chunks: int = Field(description="Passages removed.")
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    ready: bool
+    state: Literal["loading", "ready", "failed"]
+    error: str = ""
+    chunks: int | None = None
+    backend: str
+    generator_loaded: bool
+    embedder_loaded: bool
+
+
+# OpenAI-compatible
+
+
+class ContentPart(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    text: str | None = None
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    role: Literal["system", "developer", "user", "assistant", "tool", "function"]
+    content: str | list[ContentPart] | None = None
+
+    def text(self) -> str:
+        if isinstance(self.content, list):
+            return "\n".join(p.text for p in self.content if p.type == "text" and p.text)
+        return self.content or ""
+
+
+class StreamOptions(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    include_usage: bool = False
+
+
+class ChatRequest(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    model: str = Field(description="Must be a model from GET /v1/models ('newsrag').")
+    messages: list[ChatMessage] = Field(min_length=1, max_length=200)
+    stream: bool = False
+    stream_options: StreamOptions | None = None
+    n: int = Field(1, ge=1, le=1, description="Only one choice is generated.")
+    top_k: int | None = Field(None, ge=1, le=50, description="newsrag extension: passages to answer from.")
+
+
+class AssistantMessage(BaseModel):
+    role: Literal["assistant"] = "assistant"
+    content: str
+    citations: list[CitationOut] = Field(description="newsrag extension: the verified citations behind [n].")
+    refused: bool = Field(description="newsrag extension: true when the articles do not hold the answer.")
+
+
+class Choice(BaseModel):
+    index: int
+    message: AssistantMessage
+    finish_reason: Literal["stop", "length"]
+
+
+class ChatCompletion(BaseModel):
+    id: str
+    object: Literal["chat.completion"] = "chat.completion"
+    created: int
+    model: str
+    choices: list[Choice]
+    usage: dict[str, Any] | None = None
+
+
+class ModelCard(BaseModel):
+    id: str
+    object: Literal["model"] = "model"
+    created: int
+    owned_by: str
+
+
+class ModelList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[ModelCard]

@@ -39,7 +39,7 @@ def standalone_question(question: str, history: Sequence[tuple[str, str]]) -> st
     ``history`` holds earlier (question, answer) pairs, oldest first; the earlier questions
     are condensed the same way, so a chain of follow-ups keeps its topic.
     """
-    if not history or not is_follow_up(question):
+    if not history or not question.strip() or not is_follow_up(question):
         return question
     previous = standalone_question(history[-1][0], history[:-1])
     core = _OPENER.sub("", question).strip() or question.strip()

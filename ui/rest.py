@@ -30,11 +30,14 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     for code, what in {
         400: "Bad input (e.g. an empty question)",
         401: "Missing or wrong API key",
+        404: "No such article or model",
         409: "Nothing ingested yet",
         413: "Over a limit (question length, upload size or count)",
         422: "Malformed request",
         429: "Too many questions in flight",
+        500: "Internal error (details in the server log)",
         502: "The language model failed",
+        503: "The model could not be loaded",
     }.items()
 }
 
@@ -51,13 +54,8 @@ def router(ctx: Any) -> APIRouter:
     """``/api/*`` over ``ctx.rag`` (a ``ui.server.ServerContext``)."""
     api = APIRouter(prefix="/api", tags=["newsrag"], responses=ERRORS)
     rag = ctx.rag
+    ask_body = schemas.ask_request(rag.settings.max_question_chars)
 
-    @api.post(
-        "/ask",
-        response_model=schemas.AnswerOut,
-        response_model_exclude_none=True,
-        responses={200: {"content": {"text/event-stream": {}}, "description": "The answer (or events)"}},
-    )
     def ask(request: schemas.AskRequest) -> Any:
         """Answer a question from the ingested articles, with verified citations."""
         history = [(h.question, h.answer) for h in request.history]
@@ -82,6 +80,15 @@ def router(ctx: Any) -> APIRouter:
             raise LLMError(answer.error)
         return answer.to_dict(include_passages=request.include_passages)
 
+    # The body model carries this server's question limit, so it is bound here, not annotated.
+    ask.__annotations__["request"] = ask_body
+    api.post(
+        "/ask",
+        response_model=schemas.AnswerOut,
+        response_model_exclude_none=True,
+        responses={200: {"content": {"text/event-stream": {}}, "description": "The answer (or events)"}},
+    )(ask)
+
     @api.get("/articles", response_model=schemas.ArticlePage)
     def list_articles(
         offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
@@ -98,7 +105,7 @@ def router(ctx: Any) -> APIRouter:
         return {"total": len(items), "offset": offset, "limit": limit, "articles": [a.__dict__ for a in page]}
 
     @api.post("/articles", response_model=schemas.UploadOut)
-    def upload(files: Annotated[list[UploadFile], File(description="Article files to ingest.")]) -> Any:
+    def upload(files: Annotated[list[UploadFile], File(description="Article files to ingest.", min_length=1)]) -> Any:
         """Ingest uploaded files; one result per file (a bad file is reported, the rest still lands)."""
         most = rag.settings.max_upload_files
         if len(files) > most:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 
 class ErrorDetail(BaseModel):
@@ -34,15 +34,34 @@ class Exchange(BaseModel):
 
 
 class AskRequest(BaseModel):
+    """``question``'s maximum length is the server's ``max_question_chars`` (see ``ask_request``)."""
+
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(description="The question about the articles.", max_length=100_000)
+    question: str = Field(description="The question about the articles.", min_length=1, pattern=r"\S")
     history: list[Exchange] = Field(
         default_factory=list, max_length=50, description="Earlier exchanges of the conversation, oldest first."
     )
     top_k: int | None = Field(None, ge=1, le=50, description="Passages to answer from (default: the server's).")
     stream: bool = Field(False, description="Answer as server-sent events: sources, text pieces, answer, end.")
     include_passages: bool = Field(False, description="Add each cited passage's full text to its citation.")
+
+
+def ask_request(max_question_chars: int) -> type[AskRequest]:
+    """``AskRequest`` whose schema states the server's question length limit."""
+    return create_model(
+        "AskRequest",
+        __base__=AskRequest,
+        question=(
+            str,
+            Field(
+                description=f"The question about the articles (at most {max_question_chars:,} characters).",
+                min_length=1,
+                max_length=max_question_chars,
+                pattern=r"\S",
+            ),
+        ),
+    )
 
 
 class CitationOut(BaseModel):

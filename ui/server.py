@@ -124,6 +124,14 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def invalid(request: Request, err: RequestValidationError) -> JSONResponse:
         first = err.errors()[0] if err.errors() else {"loc": (), "msg": "invalid request"}
         where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "request"
+        if where == "question" and first.get("type") == "string_too_long":
+            limit = (first.get("ctx") or {}).get("max_length", "the")
+            message = (
+                f"the question is over the {limit:,} character limit: shorten it (or raise NEWSRAG_MAX_QUESTION_CHARS)"
+            )
+            return error_response(413, message, "limit_exceeded")
+        if where == "question" and first.get("type") in ("string_pattern_mismatch", "string_too_short"):
+            return error_response(422, "the question is empty: type a question about the articles", "invalid_request")
         return error_response(422, f"{where}: {first.get('msg', 'invalid')}: fix the request body", "invalid_request")
 
     @app.exception_handler(HTTPException)
@@ -138,13 +146,16 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 
 def bearer_auth(api_key: str | None) -> Callable[..., None]:
-    """A dependency that demands ``Authorization: Bearer <api_key>`` when a key is set."""
-    scheme = HTTPBearer(auto_error=False, description="NEWSRAG_API_KEY, when the server has one.")
-    expected = api_key.encode() if api_key else None
+    """A dependency that demands ``Authorization: Bearer <api_key>``; a no-op when no key is set.
+
+    With no key the OpenAPI schema declares no security scheme either, so it stays true.
+    """
+    if api_key is None:
+        return lambda: None
+    scheme = HTTPBearer(auto_error=False, description="The server's NEWSRAG_API_KEY.")
+    expected = api_key.encode()
 
     def check(credentials: HTTPAuthorizationCredentials | None = Depends(scheme)) -> None:  # noqa: B008
-        if expected is None:
-            return
         given = credentials.credentials.encode() if credentials is not None else b""
         if not hmac.compare_digest(given, expected):
             raise HTTPException(

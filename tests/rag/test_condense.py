@@ -47,3 +47,9 @@ def test_words_already_in_the_question_are_not_repeated() -> None:
 )
 def test_is_follow_up(question: str, expected: bool) -> None:
     assert is_follow_up(question) is expected
+
+
+def test_blank_questions_in_the_history_are_harmless() -> None:
+    # found by fuzzing the HTTP API: an empty earlier question crashed the condenser
+    assert standalone_question("When?", [("", ""), ("  ", "x")]) == "When?"
+    assert standalone_question("Who signed it?", [("The truce deal", ""), ("", "")]) == "Who signed it?"

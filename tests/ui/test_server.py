@@ -197,7 +197,12 @@ def test_articles_are_paged(open_server: LiveServer) -> None:
 def test_question_over_the_length_limit_is_413_naming_the_limit(open_server: LiveServer) -> None:
     r = httpx.post(f"{open_server.url}/api/ask", json={"question": "why " * 100})
     assert r.status_code == 413
-    assert r.json()["error"]["type"] == "limit_exceeded" and "300 limit" in r.json()["error"]["message"]
+    assert r.json()["error"]["type"] == "limit_exceeded" and "300 character limit" in r.json()["error"]["message"]
+    spaced = httpx.post(f"{open_server.url}/api/ask", json={"question": "x " * 200})  # 400 chars, 200 words
+    assert spaced.status_code == 413
+    chat = {"model": "newsrag", "messages": [{"role": "user", "content": "why " * 100}]}
+    r = httpx.post(f"{open_server.url}/v1/chat/completions", json=chat)
+    assert r.status_code == 413 and "300 limit" in r.json()["error"]["message"]
 
 
 def test_too_many_files_in_one_upload_is_413(open_server: LiveServer) -> None:
@@ -257,7 +262,7 @@ def test_questions_beyond_the_waiting_bound_get_429(open_server: LiveServer, rag
 @pytest.mark.parametrize(
     ("method", "path", "body", "status", "needle"),
     [
-        ("post", "/api/ask", {"question": "   "}, 400, "empty"),
+        ("post", "/api/ask", {"question": "   "}, 422, "empty"),
         ("post", "/api/ask", {"question": TRUCE_Q, "top_k": 0}, 422, "top_k"),
         ("post", "/api/ask", {"query": TRUCE_Q}, 422, "question"),
         ("post", "/api/ask", "not json", 422, "fix the request"),

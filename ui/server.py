@@ -122,10 +122,10 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, err: RequestValidationError) -> JSONResponse:
-        first = err.errors()[0] if err.errors() else {"loc": (), "msg": "invalid request"}
+        first: dict[str, Any] = dict(err.errors()[0]) if err.errors() else {"loc": (), "msg": "invalid request"}
         where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "request"
         if where == "question" and first.get("type") == "string_too_long":
-            limit = (first.get("ctx") or {}).get("max_length", "the")
+            limit = int((first.get("ctx") or {}).get("max_length", 0))
             message = (
                 f"the question is over the {limit:,} character limit: shorten it (or raise NEWSRAG_MAX_QUESTION_CHARS)"
             )

@@ -90,3 +90,9 @@ def test_truncated_model_file_is_refused_with_a_fix(tmp_path: Path) -> None:
 def test_chat_refuses_a_public_host_without_permission(tmp_path: Path) -> None:
     result = newsrag("chat", "--host", "0.0.0.0", data_dir=tmp_path)
     one_line_error(result, "--allow-remote")
+
+
+def test_serve_refuses_a_public_host_without_a_key_or_permission(tmp_path: Path) -> None:
+    result = newsrag("serve", "--host", "0.0.0.0", data_dir=tmp_path)
+    one_line_error(result, "NEWSRAG_API_KEY")
+    assert "--allow-remote" in result.stderr

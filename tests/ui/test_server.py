@@ -335,6 +335,27 @@ def test_unanswerable_question_says_so_through_the_openai_api(open_server: LiveS
     assert (message.model_extra or {})["refused"] is True and "Sources:" not in (message.content or "")
 
 
+def test_llama_index_openai_like_uses_newsrag_as_a_model(open_server: LiveServer) -> None:
+    from llama_index.core.llms import ChatMessage
+    from llama_index.llms.openai_like import OpenAILike
+
+    llm = OpenAILike(model="newsrag", api_base=f"{open_server.url}/v1", api_key="unused", is_chat_model=True)
+    reply = llm.chat([ChatMessage(role="user", content=TRUCE_Q)])
+    assert "60-day" in (reply.message.content or "") and "Sources:" in (reply.message.content or "")
+    streamed = "".join(r.delta or "" for r in llm.stream_chat([ChatMessage(role="user", content=TRUCE_Q)]))
+    assert streamed == reply.message.content
+
+
+def test_langchain_chat_openai_uses_newsrag_as_a_model(open_server: LiveServer) -> None:
+    from langchain_openai import ChatOpenAI
+
+    chat = ChatOpenAI(model="newsrag", base_url=f"{open_server.url}/v1", api_key="unused", max_retries=0)
+    reply = chat.invoke(TRUCE_Q)
+    assert isinstance(reply.content, str) and "60-day" in reply.content and "Sources:" in reply.content
+    streamed = "".join(str(part.content) for part in chat.stream(TRUCE_Q))
+    assert streamed == reply.content
+
+
 # Gradio UI mounted at /
 
 

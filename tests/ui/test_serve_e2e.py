@@ -1,0 +1,117 @@
+"""The README's examples, run as written against `newsrag serve` with the bundled local model.
+
+`newsrag ingest --samples` and `newsrag serve` run as subprocesses (real MiniLM, real Chroma
+on disk, the real Qwen2.5 GGUF); the README's curl block runs in bash and its `openai` and
+Python API blocks in Python, with only the port changed. Slow: each answer takes 10-25 s
+on 2 CPU cores.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from rag import model_files
+from tests.conftest import REPO
+from tests.ui.test_server import free_port
+
+pytestmark = pytest.mark.e2e
+
+README = (REPO / "README.md").read_text(encoding="utf-8")
+NEWSRAG = str(Path(sys.executable).parent / "newsrag")
+
+
+def section(title: str) -> str:
+    start = README.index(f"## {title}")
+    end = README.find("\n## ", start + 1)
+    return README[start:end]
+
+
+def blocks(text: str, lang: str) -> list[str]:
+    return re.findall(rf"```{lang}\n(.*?)```", text, flags=re.S)
+
+
+SERVE = section("Use it from other apps")
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    model = model_files.assemble(REPO / ".newsrag" / "models")
+    data = tmp_path_factory.mktemp("serve-e2e")
+    return {**os.environ, "NEWSRAG_DATA_DIR": str(data / "index"), "NEWSRAG_LOCAL_MODEL_PATH": str(model)}
+
+
+@pytest.fixture(scope="module")
+def server(env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    work = tmp_path_factory.mktemp("serve-cwd")
+    subprocess.run([NEWSRAG, "ingest", "--samples"], env=env, cwd=work, check=True, capture_output=True, timeout=600)
+    port = free_port()
+    log = (work / "serve.log").open("w")
+    proc = subprocess.Popen(
+        [NEWSRAG, "serve", "--port", str(port), "--backend", "local"], env=env, cwd=work, stdout=log, stderr=log
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            assert proc.poll() is None, (work / "serve.log").read_text()
+            try:
+                if httpx.get(f"{url}/readyz", timeout=5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "newsrag serve never became ready"
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def run_example(code: str, url: str, cwd: Path, env: dict[str, str], python: bool) -> str:
+    code = code.replace("http://127.0.0.1:7860", url)
+    cmd = [sys.executable, "-c", code] if python else ["bash", "-euo", "pipefail", "-c", code]
+    result = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=900, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def test_readme_curl_examples(server: str, env: dict[str, str], tmp_path: Path) -> None:
+    serve_cmd, curl = blocks(SERVE, "bash")
+    assert "newsrag serve" in serve_cmd
+    env = {**env, "PATH": f"{Path(sys.executable).parent}:{env['PATH']}"}
+    out = run_example(curl, server, tmp_path, env, python=False)
+    first = out.split("event: ", 1)[0]  # curl prints the JSON without a newline
+    assert '"refused":false' in first and "60" in first and "Truce" in first
+    events = re.findall(r"event: (\w+)", out)
+    assert events[0] == "sources" and events[-2:] == ["answer", "end"] and "text" in events
+    assert '"name":"solar.txt","status":"ingested"' in out
+    assert '"total":1' in out and re.search(r'"chunks":[1-9]', out)
+    assert '"ready":true' in out
+
+
+def test_readme_openai_client_example(server: str, env: dict[str, str], tmp_path: Path) -> None:
+    (code,) = blocks(SERVE, "python")
+    out = run_example(code, server, tmp_path, env, python=True)
+    answer, rest = out.split("\nSources:\n", 1)
+    assert "60" in answer and re.search(r"\[1\]", answer)
+    assert "Negotiating a Ceasefire" in rest
+    streamed = out.strip().splitlines()[-1]
+    assert "60" in streamed and "[1]" in streamed
+
+
+def test_readme_python_api_example(env: dict[str, str], tmp_path: Path) -> None:
+    (code,) = blocks(section("Python API"), "python")
+    out = run_example(code, "", tmp_path, {**env, "NEWSRAG_DATA_DIR": str(tmp_path / "index")}, python=True)
+    lines = out.splitlines()
+    assert re.match(r"\d+ \d+ \[\]", lines[0])  # ingested files, chunks, no failures
+    assert "60" in lines[1] and "False" in lines[1]
+    assert any("Negotiating a Ceasefire" in line for line in lines)

@@ -2,7 +2,8 @@
 
 ``POST /api/ask`` returns what ``newsrag ask --json`` prints; with ``"stream": true`` it sends
 server-sent events: ``sources`` (search query and retrieved passages, as soon as retrieval is
-done), ``text`` (verified sentences whose [n] markers match the final citations), ``answer``
+done), ``text`` (verified sentences whose [n] markers match the final citations; with
+``"raw": true`` the model's tokens as generated, which start sooner), ``answer``
 (the same JSON as the non-streaming reply, citations included), then ``end`` — or ``error``
 if generation fails midway. Errors before the first event (bad question, empty index) are
 ordinary JSON error replies. Auth and error shapes are ``ui.server``'s.
@@ -61,7 +62,8 @@ def router(ctx: Any) -> APIRouter:
         history = [(h.question, h.answer) for h in request.history]
         ctx.take_slot()
         try:
-            events = rag.events(request.question, history, request.top_k, verified=True)
+            verified = not (request.stream and request.raw)
+            events = rag.events(request.question, history, request.top_k, verified=verified)
             first = next(events)  # validation, empty index and retrieval errors surface here as JSON
         except BaseException:
             ctx.slots.release()

@@ -44,6 +44,13 @@ class AskRequest(BaseModel):
     )
     top_k: int | None = Field(None, ge=1, le=50, description="Passages to answer from (default: the server's).")
     stream: bool = Field(False, description="Answer as server-sent events: sources, text pieces, answer, end.")
+    raw: bool = Field(
+        False,
+        description=(
+            "With stream: send the model's tokens as generated (text starts sooner, but their [n] markers are "
+            "the model's claims; the `answer` event has the verified text). Default: verified sentences."
+        ),
+    )
     include_passages: bool = Field(False, description="Add each cited passage's full text to its citation.")
 
 

@@ -148,6 +148,20 @@ def test_ask_streams_sources_then_verified_text_then_the_answer(open_server: Liv
     assert final["citations"][0]["passage"]  # include_passages
 
 
+def test_raw_stream_sends_tokens_and_the_verified_answer_last(open_server: LiveServer) -> None:
+    payload = {"question": TRUCE_Q, "stream": True, "raw": True}
+    events = sse_events(httpx.post(f"{open_server.url}/api/ask", json=payload, timeout=60))
+    raw = "".join(d["text"] for k, d in events if k == "text")
+    assert [k for k, _ in events][-2:] == ["answer", "end"] and events[-2][1]["citations"]
+    final = events[-2][1]["answer"]
+    assert raw != final  # the generator's own marker placement ("situation. [1]"), not the verified one
+
+    def unmarked(text: str) -> str:
+        return re.sub(r"\s*\[\d+\]", "", text).strip()
+
+    assert unmarked(raw) == unmarked(final)
+
+
 def test_follow_up_uses_the_history(open_server: LiveServer) -> None:
     history = [{"question": TRUCE_Q, "answer": "A 60-day truce is proposed [1]."}]
     r = httpx.post(f"{open_server.url}/api/ask", json={"question": "Who mediates it?", "history": history}, timeout=60)

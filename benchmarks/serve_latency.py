@@ -156,9 +156,8 @@ def main() -> None:
         print(f"| `{endpoint}` | {measure} | {fmt(median(values))} | {fmt(p95(values))} | {len(values)} |")
     for key, values in server.items():
         if values:
-            print(
-                f"| server timings (`/api/ask` stream) | {key} | {fmt(median(values))} | {fmt(p95(values))} | {len(values)} |"
-            )
+            label = "server timings (`/api/ask` stream)"
+            print(f"| {label} | {key} | {fmt(median(values))} | {fmt(p95(values))} | {len(values)} |")
 
 
 def median(values: list[float]) -> float:

@@ -103,5 +103,6 @@ def launch(
         show_error=False,
         footer_links=[],
         quiet=False,
+        max_file_size=int(rag.settings.max_upload_mb * 1_000_000),
         **page_assets(),
     )

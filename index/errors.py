@@ -45,6 +45,10 @@ class IndexMismatchError(NewsragError):
     """The stored index was built with a different embedder than the one configured."""
 
 
+class StoreUnavailableError(NewsragError):
+    """The Chroma server cannot be reached or refused the request."""
+
+
 class ModelError(NewsragError):
     """A bundled or configured model is missing, corrupt or failed to load."""
 

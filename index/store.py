@@ -1,30 +1,39 @@
 """Keep chunks and their vectors in Chroma, file by file.
 
 A thin layer over one Chroma collection (embedded ``PersistentClient`` under the data dir,
-or any client passed in) and llama-index's ``ChromaVectorStore`` for adding and dense
-search. The collection is the only record of what was ingested: every chunk carries its
-file's path, content hash and chunk count, so "is this file unchanged and complete?" is
-answered from the index itself and cannot drift from a separate manifest. The collection
-remembers which embedder built it and refuses a different one.
+an ``HttpClient`` to a Chroma server, or any client passed in) and llama-index's
+``ChromaVectorStore`` for adding and dense search. The collection is the only record of
+what was ingested: every chunk carries its file's path, content hash and chunk count, so
+"is this file unchanged and complete?" is answered from the index itself and cannot drift
+from a separate manifest. The collection remembers which embedder built it and refuses a
+different one. A server that cannot be reached, at connection or later, becomes a
+``StoreUnavailableError`` with a one-line fix.
 
-It does not chunk, embed, or decide what to ingest (``ingest`` does).
+It does not chunk, embed, or decide what to ingest (``ingest`` does), and it does not start,
+secure or time out a Chroma server: that is the server's (or a proxy's) job.
 """
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
+import httpx
 from llama_index.core.schema import BaseNode, TextNode
 from llama_index.core.vector_stores.types import VectorStoreQuery
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
-from index.errors import IndexMismatchError, NewsragError
+from index.errors import IndexMismatchError, NewsragError, StoreUnavailableError
 
 _PAGE = 5000
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -66,11 +75,78 @@ def persistent_client(path: Path) -> Any:
         raise NewsragError(f"cannot open the index at {path}: {err}: check permissions or move it aside") from err
 
 
+def http_client(
+    url: str, token: str | None = None, tenant: str = "default_tenant", database: str = "default_database"
+) -> Any:
+    """A client of the Chroma server at ``url`` with telemetry off, checked to answer.
+
+    ``token`` goes out as ``Authorization: Bearer`` (what a token-checking proxy expects) and
+    ``X-Chroma-Token`` (what Chroma Cloud-style servers read).
+    """
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+    from chromadb.errors import ChromaError
+
+    shown = public_url(url)
+    headers = {"Authorization": f"Bearer {token}", "X-Chroma-Token": token} if token else None
+    try:
+        # A full URL as host keeps its scheme, port and path prefix (a proxy's /chroma/).
+        return chromadb.HttpClient(
+            host=url,
+            headers=headers,
+            tenant=tenant,
+            database=database,
+            settings=ChromaSettings(anonymized_telemetry=False),
+        )
+    except ChromaError as err:  # the server answered: unknown tenant/database, refused token
+        raise StoreUnavailableError(
+            f"the Chroma server at {shown} refused the request ({err.message()}): "
+            "check NEWSRAG_CHROMA_TENANT, NEWSRAG_CHROMA_DATABASE and NEWSRAG_CHROMA_TOKEN"
+        ) from err
+    except ValueError as err:  # chromadb wraps transport failures and non-Chroma replies
+        cause = err.__context__
+        if isinstance(cause, httpx.TransportError):
+            raise StoreUnavailableError(_unreachable(shown)) from err
+        reply = re.sub(r"\(trace ID: \w+\)", "", " ".join(str(cause or err).split())).strip()[:120]
+        raise StoreUnavailableError(
+            f"the Chroma server at {shown} gave an unexpected reply ({reply or 'empty'}): "
+            "check NEWSRAG_CHROMA_TOKEN and that NEWSRAG_CHROMA_URL points at Chroma"
+        ) from err
+
+
+def public_url(url: str) -> str:
+    """``url`` without a user name or password, for messages and ``newsrag info``."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
+def _unreachable(url: str) -> str:
+    return (
+        f"cannot reach the Chroma server at {url}: start it with `chroma run --path DIR --port N` "
+        "or fix NEWSRAG_CHROMA_URL"
+    )
+
+
+def _reachable(method: Callable[Concatenate[ChromaStore, P], R]) -> Callable[Concatenate[ChromaStore, P], R]:
+    """Turn a Chroma server lost mid-run into a one-line error instead of an httpx traceback."""
+
+    @functools.wraps(method)
+    def wrapper(self: ChromaStore, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(self, *args, **kwargs)
+        except httpx.TransportError as err:
+            raise StoreUnavailableError(_unreachable(self.location)) from err
+
+    return wrapper
+
+
 class ChromaStore:
     """Chunks of articles in one Chroma collection."""
 
-    def __init__(self, client: Any, collection: str, embedder_name: str) -> None:
+    def __init__(self, client: Any, collection: str, embedder_name: str, location: str = "") -> None:
+        """``location`` (a server URL) names the server in errors."""
         self._client = client
+        self.location = public_url(location) if location else "the configured URL"
         self.collection = client.get_or_create_collection(
             collection,
             embedding_function=None,  # never let chromadb fetch its default ONNX model
@@ -87,6 +163,7 @@ class ChromaStore:
         # Chroma refuses larger writes (5,461 on these builds); one big JSONL file exceeds it.
         self.max_batch = int(client.get_max_batch_size())
 
+    @_reachable
     def count(self) -> int:
         return int(self.collection.count())
 
@@ -100,6 +177,7 @@ class ChromaStore:
                 return
             offset += _PAGE
 
+    @_reachable
     def file_states(self) -> dict[str, FileState]:
         """Every stored file with its content hash and whether all its chunks are present."""
         seen: dict[str, tuple[set[str], int, int, set[str]]] = {}
@@ -111,6 +189,7 @@ class ChromaStore:
             seen[path] = (hashes, n + 1, max(expected, int(meta.get("file_chunks", 0) or 0)), pipes)
         return {path: FileState(_only(h), n, exp, _only(p)) for path, (h, n, exp, p) in seen.items()}
 
+    @_reachable
     def replace_file(self, file_path: str, nodes: Sequence[BaseNode], pipeline: str = "") -> None:
         """Store a file's chunks in place of whatever the index held for it."""
         for node in nodes:
@@ -122,12 +201,14 @@ class ChromaStore:
         for start in range(0, len(nodes), self.max_batch):
             self.vector_store.add(list(nodes[start : start + self.max_batch]))
 
+    @_reachable
     def remove_file(self, file_path: str) -> int:
         ids = [chunk_id for chunk_id, _ in self._metadatas({"file_path": file_path})]
         if ids:
             self.collection.delete(ids=ids)
         return len(ids)
 
+    @_reachable
     def articles(self) -> list[ArticleInfo]:
         found: dict[str, ArticleInfo] = {}
         for _, m in self._metadatas():
@@ -144,6 +225,7 @@ class ChromaStore:
             )
         return sorted(found.values(), key=lambda a: (a.file_path, a.title))
 
+    @_reachable
     def remove_articles(self, article_ids: Sequence[str]) -> int:
         removed = 0
         for aid in article_ids:
@@ -153,6 +235,7 @@ class ChromaStore:
             removed += len(ids)
         return removed
 
+    @_reachable
     def all_nodes(self) -> list[TextNode]:
         """Every chunk as a text node (for the BM25 index)."""
         nodes: list[TextNode] = []
@@ -167,6 +250,7 @@ class ChromaStore:
                 return nodes
             offset += _PAGE
 
+    @_reachable
     def dense_search(self, embedding: list[float], k: int) -> list[tuple[TextNode, float]]:
         """Nearest chunks by cosine similarity, best first."""
         size = self.count()

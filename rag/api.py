@@ -164,6 +164,7 @@ class NewsRAG:
         s = self.settings
         return {
             "data_dir": str(s.data_dir.resolve()),
+            "store": factory.store_location(s),
             "collection": s.collection,
             "chunks": self.store.count(),
             "articles": len(self.store.articles()),

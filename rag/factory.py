@@ -1,9 +1,10 @@
 """The one place that picks implementations from settings.
 
-Embedder (bundled MiniLM or an endpoint), store (Chroma in the data dir), splitter,
-retriever and generator. Optional backends are imported only when chosen, with an install
-hint when missing. ``resolve_backend`` explains its choice for ``newsrag info``.
-Nothing is loaded here that the caller does not ask for.
+Embedder (bundled MiniLM or an endpoint), store (Chroma in the data dir, or a Chroma
+server when ``chroma_url`` is set), splitter, retriever and generator. Optional backends
+are imported only when chosen, with an install hint when missing. ``resolve_backend``
+explains its choice for ``newsrag info``. Nothing is loaded here that the caller does not
+ask for.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from llama_index.core.node_parser import SentenceSplitter
 from index.chunk import make_splitter
 from index.embed import Embedder, MiniLMEmbedder, OpenAIEmbedder, token_counter
 from index.errors import BackendUnavailableError, ConfigError
-from index.store import ChromaStore, persistent_client
+from index.store import ChromaStore, http_client, persistent_client, public_url
 from rag import model_files
 from rag.generator import ExtractiveGenerator, Generator
 from rag.retrieve import HybridRetriever
@@ -39,7 +40,20 @@ def make_embedder(settings: Settings) -> Embedder:
 
 
 def make_store(settings: Settings, embedder: Embedder) -> ChromaStore:
+    if settings.chroma_url:
+        client = http_client(
+            settings.chroma_url, _secret(settings.chroma_token), settings.chroma_tenant, settings.chroma_database
+        )
+        return ChromaStore(client, settings.collection, embedder.name, location=settings.chroma_url)
     return ChromaStore(persistent_client(settings.chroma_path), settings.collection, embedder.name)
+
+
+def store_location(settings: Settings) -> str:
+    """Where the index lives, for ``newsrag info``; a password in the URL is left out."""
+    if not settings.chroma_url:
+        return f"embedded Chroma in {settings.chroma_path.resolve()}"
+    url = public_url(settings.chroma_url)
+    return f"Chroma server {url} (tenant {settings.chroma_tenant}, database {settings.chroma_database})"
 
 
 def make_text_splitter(settings: Settings) -> SentenceSplitter:

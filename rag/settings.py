@@ -9,6 +9,7 @@ functions take plain arguments. Validation only: choosing implementations is ``f
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -34,8 +35,24 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NEWSRAG_", extra="forbid", validate_default=True)
 
     # Storage
-    data_dir: Path = Field(Path(".newsrag"), description="Where the index and the assembled model live.")
-    collection: str = Field("articles", description="Chroma collection name inside the data dir.")
+    data_dir: Path = Field(
+        Path(".newsrag"),
+        description="Where the index (unless NEWSRAG_CHROMA_URL is set), the ingest lock and the assembled model live.",
+    )
+    collection: str = Field(
+        "articles",
+        description="Chroma collection name (in the data dir or on the server): 3-512 of a-z A-Z 0-9 . _ -.",
+    )
+    chroma_url: str | None = Field(
+        None,
+        description="A Chroma server (e.g. http://127.0.0.1:8000, started with `chroma run`) to keep the index in "
+        "instead of the embedded one under the data dir.",
+    )
+    chroma_token: SecretStr | None = Field(
+        None, description="Token for the Chroma server, sent as `Authorization: Bearer` and `X-Chroma-Token`."
+    )
+    chroma_tenant: str = Field("default_tenant", description="Chroma server tenant holding the database.")
+    chroma_database: str = Field("default_database", description="Chroma server database holding the collection.")
 
     # Embeddings
     embed_backend: Literal["local", "openai"] = Field(
@@ -83,12 +100,27 @@ class Settings(BaseSettings):
         8, ge=1, le=1000, description="`newsrag serve`: questions answered or queued at once; more get HTTP 429."
     )
 
-    @field_validator("openai_base_url", "embed_base_url")
+    @field_validator("openai_base_url", "embed_base_url", "chroma_url")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
         if value and not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value or None
+
+    @field_validator("collection")
+    @classmethod
+    def _collection(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-zA-Z0-9][a-zA-Z0-9._-]{1,510}[a-zA-Z0-9]", value):  # what Chroma accepts
+            raise ValueError("must be 3-512 of a-z A-Z 0-9 . _ -, starting and ending with a letter or digit")
+        return value
+
+    @field_validator("chroma_token")
+    @classmethod
+    def _token(cls, value: SecretStr | None) -> SecretStr | None:
+        token = value.get_secret_value() if value is not None else ""
+        if token and not (token.isascii() and token.isprintable() and " " not in token):
+            raise ValueError("must be printable ASCII without spaces (it is sent in an HTTP header)")
+        return value if token else None
 
     @property
     def chroma_path(self) -> Path:

@@ -1,8 +1,9 @@
 """Generation through any OpenAI-compatible chat endpoint (OpenAI, Ollama, vLLM, llama.cpp).
 
 Uses the official ``openai`` client with the configured base URL, key, model, timeout and
-retry count, streaming the reply. Endpoint failures (down, timeout, HTTP errors, a broken
-stream) become ``LLMError`` with a message that says what to check.
+retry count, streaming the reply. Endpoint failures (down, timeout, HTTP errors, a stream
+that is malformed or ends before a finish reason) become ``LLMError`` with a message that
+says what to check; the client's own retry policy (``llm_retries``) applies before that.
 """
 
 from __future__ import annotations
@@ -38,10 +39,19 @@ class OpenAIGenerator:
                 temperature=0,
                 stream=True,
             )
+            finished = False
             for chunk in reply:
                 choices = getattr(chunk, "choices", None)
-                if choices and choices[0].delta.content:
+                if choices and choices[0].delta and choices[0].delta.content:
                     yield choices[0].delta.content
+                finished = finished or bool(choices and choices[0].finish_reason)
+            if not finished:
+                raise LLMError(
+                    f"the chat endpoint at {self._base_url} ended its stream before finishing the answer: "
+                    "check the server's log (it may have crashed or hit a limit)"
+                )
+        except LLMError:
+            raise
         except openai.APITimeoutError as err:
             raise LLMError(
                 f"the chat endpoint at {self._base_url} timed out: raise NEWSRAG_LLM_TIMEOUT or check the server"
@@ -56,3 +66,8 @@ class OpenAIGenerator:
             raise LLMError(f"the chat endpoint answered HTTP {err.status_code}: {err.message}") from err
         except openai.OpenAIError as err:
             raise LLMError(f"the chat endpoint failed: {err}") from err
+        except Exception as err:  # a malformed stream surfaces as JSON or protocol errors from below
+            raise LLMError(
+                f"the chat endpoint at {self._base_url} sent a broken reply ({type(err).__name__}): "
+                "check that it speaks the OpenAI chat API"
+            ) from err

@@ -20,10 +20,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, HTTPException, Query, UploadFile
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from index.errors import LimitError, LLMError, NewsragError
+from index.errors import LimitError, NewsragError
 from rag.types import Answer, Hit, Retrieved
 from ui import schemas
-from ui.server import SlotStream
+from ui.server import SlotStream, error_response
 from ui.uploads import file_problem, save_and_ingest
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -37,7 +37,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         422: "Malformed request",
         429: "Too many questions in flight",
         500: "Internal error (details in the server log)",
-        502: "The language model failed",
+        502: "The language model failed (the error carries the retrieved `sources`)",
         503: "The model could not be loaded",
     }.items()
 }
@@ -78,8 +78,9 @@ def router(ctx: Any) -> APIRouter:
             answer = _last(events)
         finally:
             ctx.slots.release()
-        if answer.error:
-            raise LLMError(answer.error)
+        if answer.error:  # the retrieved passages still help: they travel with the error
+            sources = [hit_dict(h) for h in answer.sources]
+            return error_response(502, answer.error, "llm_error", sources=sources)
         return answer.to_dict(include_passages=request.include_passages)
 
     # The body model carries this server's question limit, so it is bound here, not annotated.

@@ -16,7 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 class ErrorDetail(BaseModel):
     message: str = Field(description="What went wrong and how to fix it, in one line.")
-    type: str = Field(description="A stable machine-readable kind, e.g. question_too_long.")
+    type: str = Field(description="A stable machine-readable kind, e.g. limit_exceeded.")
+    sources: list[dict[str, Any]] | None = Field(
+        None, description="On llm_error from /api/ask: the passages retrieved before generation failed."
+    )
 
 
 class ErrorBody(BaseModel):

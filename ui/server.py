@@ -109,8 +109,12 @@ def _status(err: NewsragError) -> tuple[int, str]:
     return 400, "invalid_request"
 
 
-def error_response(status: int, message: str, kind: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": {"message": message, "type": kind}}, status_code=status, headers=headers)
+def error_response(
+    status: int, message: str, kind: str, headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
+    """The one error shape: ``{"error": {"message", "type", ...extra}}``."""
+    body = {"error": {"message": message, "type": kind, **extra}}
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def _install_error_handlers(app: FastAPI) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
@@ -30,6 +31,16 @@ class _Handler(BaseHTTPRequestHandler):
         type(self).requests.append({"path": self.path, "auth": self.headers.get("Authorization"), **body})
         if self.mode == "500":
             self._json(500, {"error": {"message": "boom"}})
+        elif self.mode == "slow":
+            time.sleep(1.5)
+            self._stream(["late"])
+        elif self.mode == "truncated":
+            self._stream(["Sixty ", "da"], finish=False)
+        elif self.mode == "malformed":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.end_headers()
+            self.wfile.write(b"data: {this is not json\n\n")
         elif self.path.endswith("/embeddings"):
             data = [{"object": "embedding", "index": i, "embedding": [3.0, 4.0]} for i, _ in enumerate(body["input"])]
             self._json(200, {"object": "list", "data": data, "model": body["model"], "usage": {}})
@@ -44,20 +55,24 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(raw)
 
-    def _stream(self, pieces: list[str]) -> None:
+    def _stream(self, pieces: list[str], finish: bool = True) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.end_headers()
-        for piece in pieces:
+        last = len(pieces) - 1
+        for i, piece in enumerate(pieces):
             chunk = {
                 "id": "x",
                 "object": "chat.completion.chunk",
                 "created": 0,
                 "model": "m",
-                "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
+                "choices": [
+                    {"index": 0, "delta": {"content": piece}, "finish_reason": "stop" if finish and i == last else None}
+                ],
             }
             self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
-        self.wfile.write(b"data: [DONE]\n\n")
+        if finish:
+            self.wfile.write(b"data: [DONE]\n\n")
 
 
 @pytest.fixture
@@ -93,3 +108,17 @@ def test_http_500_and_down_endpoint_are_llm_errors(server: str) -> None:
         list(OpenAIGenerator("m", server, None, timeout=5, retries=0).stream(PROMPT, 50))
     with pytest.raises(LLMError, match="cannot reach"):
         list(OpenAIGenerator("m", "http://127.0.0.1:9/v1", None, timeout=2, retries=0).stream(PROMPT, 50))
+
+
+def test_timeout_applies_after_the_configured_retries(server: str) -> None:
+    _Handler.mode = "slow"
+    with pytest.raises(LLMError, match="timed out: raise NEWSRAG_LLM_TIMEOUT"):
+        list(OpenAIGenerator("m", server, None, timeout=0.5, retries=1).stream(PROMPT, 50))
+    assert len(_Handler.requests) == 2  # the first try and one retry
+
+
+@pytest.mark.parametrize(("mode", "needle"), [("truncated", "ended its stream"), ("malformed", "broken reply")])
+def test_truncated_or_malformed_streams_are_llm_errors(server: str, mode: str, needle: str) -> None:
+    _Handler.mode = mode
+    with pytest.raises(LLMError, match=needle):
+        list(OpenAIGenerator("m", server, None, timeout=5, retries=0).stream(PROMPT, 50))

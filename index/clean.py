@@ -48,9 +48,13 @@ _DATEISH_RE = re.compile(r"\d{4}|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|no
 
 
 def normalize_space(text: str) -> str:
-    """Collapse runs of spaces/tabs and strip control characters except newlines."""
+    """Collapse runs of spaces/tabs; strip control characters (except newlines) and bidi overrides.
+
+    Bidirectional override/isolate marks can make displayed text read differently from what is
+    stored (a spoofing trick), so they go too.
+    """
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
-    text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", " ", text)
+    text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]", " ", text)
     return re.sub(r"[ \t]+", " ", text)
 
 

@@ -90,7 +90,9 @@ def decode(data: bytes, name: str) -> tuple[str, str | None]:
         raise InputError(f"{name}: file is empty: add article text or remove the file")
     sample = data[:8192]
     controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
-    if b"\x00" in sample or controls > len(sample) * 0.05:
+    # A stray NUL or escape code in scraped text is dropped later (clean.normalize_space);
+    # many of them mean a binary (or UTF-16) file.
+    if sample.count(b"\x00") > max(4, len(sample) * 0.01) or controls > max(8, len(sample) * 0.05):
         raise InputError(f"{name}: looks like a binary file, not text: convert it to .txt, .html or .json")
     try:
         return data.decode("utf-8-sig"), None
@@ -252,6 +254,10 @@ def _json_records(text: str, name: str, jsonl: bool) -> tuple[list[dict[str, Any
             if "\n{" in text.strip():  # a .json file that is really JSON Lines
                 return _json_records(text, name, jsonl=True)
             raise InputError(f"{name}: invalid JSON at line {err.lineno} column {err.colno}: {err.msg}") from err
+        except RecursionError:
+            raise InputError(
+                f"{name}: JSON nested too deeply to be articles: flatten it to a list of objects"
+            ) from None
         if isinstance(data, dict) and isinstance(data.get("articles"), list):
             data = data["articles"]
         items = data if isinstance(data, list) else [data]
@@ -270,6 +276,9 @@ def _json_records(text: str, name: str, jsonl: bool) -> tuple[list[dict[str, Any
             item = json.loads(line)
         except json.JSONDecodeError as err:
             problems.append(f"{name}:{lineno}: invalid JSON ({err.msg}): line skipped")
+            continue
+        except RecursionError:
+            problems.append(f"{name}:{lineno}: JSON nested too deeply: line skipped")
             continue
         if isinstance(item, dict):
             records.append({**item, "_line": lineno})

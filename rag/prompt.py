@@ -4,7 +4,10 @@ The system message never changes, so a local model can keep it in its prompt cac
 passages go into the user turn, numbered [1]..[n] with headline and date, and the model is
 asked for a short answer with [n] markers. Earlier turns of a conversation come before the
 current question, answers only (their passages are not repeated, to save prompt tokens).
-Also knows what a refusal from the model looks like. It does not select passages.
+Article text, questions and history are data: chat-template control tokens in them are
+defused, so an article cannot open a fake system turn, and sentences in passages that give
+the model orders ("ignore previous instructions", "always answer …") are replaced. Also knows what a refusal from the
+model looks like. It does not select passages.
 """
 
 from __future__ import annotations
@@ -43,19 +46,57 @@ class Prompt:
     messages: list[dict[str, str]] = field(default_factory=list)
 
 
+# Chat-template control tokens (<|im_start|>, <|system|>, [INST], <<SYS>>…) inside article
+# text would be parsed as real role markers by llama.cpp: an article could open a fake
+# system turn. They are defused before anything enters the prompt.
+_TEMPLATE_TOKEN_RE = re.compile(r"<\|[^|<>\n]{0,40}\|>|\[/?INST\]|<</?SYS>>|</?s>", re.IGNORECASE)
+
+
+# Sentences that address the model rather than report news: a small model follows them even
+# from inside a passage (measured: it answered an injected "always answer ..." verbatim). They
+# are replaced in passages before prompting; ordinary news text does not match.
+_INSTRUCTION_RE = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b.{0,20}\b(?:previous|prior|above|earlier|all|your)\b.{0,20}"
+    r"\b(?:instructions?|rules|prompts?|directions)\b"
+    r"|\byou are now\b|\bnew (?:rules|instructions)\s*:|^\W*(?:system|assistant)\s*:"
+    r"|\b(?:reveal|print|show|repeat)\b.{0,20}\b(?:system prompt|instructions)\b"
+    r"|(?:^|:)\W*(?:always |only )?(?:answer|reply|respond|say) (?:only )?(?:with\b|\")",
+    re.IGNORECASE,
+)
+INSTRUCTION_REMOVED = "(instruction-like text removed)"
+
+
+def defuse(text: str) -> str:
+    """``text`` with chat-template control tokens made inert (angle brackets become parentheses)."""
+    return _TEMPLATE_TOKEN_RE.sub(lambda m: "(" + m.group().strip("<>[]").strip("|/") + ")", text)
+
+
+def passage_text(text: str) -> str:
+    """Article text as the model sees it: defused, instruction-like sentences replaced."""
+    from rag.cite import split_sentences
+
+    text = defuse(text.strip())
+    out, last = [], 0
+    for start, end in split_sentences(text):
+        if _INSTRUCTION_RE.search(text[start:end]):
+            out += [text[last:start], INSTRUCTION_REMOVED]
+            last = end
+    return "".join([*out, text[last:]])
+
+
 def format_passage(n: int, hit: Hit) -> str:
     date = f" ({hit.published_at})" if hit.published_at else ""
-    return f"[{n}] {hit.title}{date}\n{hit.text.strip()}"
+    return f"[{n}] {defuse(hit.title)}{date}\n{passage_text(hit.text)}"
 
 
 def build_prompt(question: str, passages: Sequence[Hit], history: Sequence[tuple[str, str]] = ()) -> Prompt:
     """Chat messages for ``question`` over ``passages``; ``history`` is (question, answer) pairs."""
     messages = [{"role": "system", "content": SYSTEM}]
     for past_q, past_a in history[-3:]:
-        messages.append({"role": "user", "content": past_q})
-        messages.append({"role": "assistant", "content": past_a})
+        messages.append({"role": "user", "content": defuse(past_q)})
+        messages.append({"role": "assistant", "content": defuse(past_a)})
     context = "\n\n".join(format_passage(i, h) for i, h in enumerate(passages, 1))
-    messages.append({"role": "user", "content": f"Passages:\n\n{context}\n\nQuestion: {question}"})
+    messages.append({"role": "user", "content": f"Passages:\n\n{context}\n\nQuestion: {defuse(question)}"})
     return Prompt(question=question, passages=list(passages), messages=messages)
 
 

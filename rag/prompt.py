@@ -58,11 +58,13 @@ _TEMPLATE_TOKEN_RE = re.compile(r"<\|[^|<>\n]{0,40}\|>|\[/?INST\]|<</?SYS>>|</?s
 _INSTRUCTION_RE = re.compile(
     r"\b(?:ignore|disregard|forget|override)\b.{0,20}\b(?:previous|prior|above|earlier|all|your)\b.{0,20}"
     r"\b(?:instructions?|rules|prompts?|directions)\b"
-    r"|\byou are now\b|\bnew (?:rules|instructions)\s*:|^\W*(?:system|assistant)\s*:"
-    r"|\b(?:reveal|print|show|repeat)\b.{0,20}\b(?:system prompt|instructions)\b"
+    r"|\bnew (?:rules|instructions)\s*:|^\W*(?:system|assistant)\s*:"
+    r"|\b(?:reveal|print|show|repeat)\b.{0,20}\b(?:system prompt|your (?:instructions|prompt|rules))\b"
     r"|(?:^|:)\W*(?:always |only )?(?:answer|reply|respond|say) (?:only )?(?:with\b|\")",
     re.IGNORECASE,
 )
+# "You are now DebugBot" / "you are now an assistant", not "you are now unburdened".
+_ROLE_RE = re.compile(r"\b[Yy]ou are now (?:a |an |the )?(?:[A-Z][A-Za-z]+|(?:assistant|bot|chatbot|AI|model)\b)")
 INSTRUCTION_REMOVED = "(instruction-like text removed)"
 
 
@@ -78,7 +80,7 @@ def passage_text(text: str) -> str:
     text = defuse(text.strip())
     out, last = [], 0
     for start, end in split_sentences(text):
-        if _INSTRUCTION_RE.search(text[start:end]):
+        if _INSTRUCTION_RE.search(text[start:end]) or _ROLE_RE.search(text[start:end]):
             out += [text[last:start], INSTRUCTION_REMOVED]
             last = end
     return "".join([*out, text[last:]])

@@ -166,3 +166,14 @@ def test_instructions_inside_passages_are_replaced(sentence: str) -> None:
 )
 def test_ordinary_news_sentences_are_kept(news: str) -> None:
     assert passage_text(news) == news
+
+
+@pytest.mark.parametrize(
+    "news",
+    [  # the two sentences of the RealTimeQA article pool (1,989 articles) a first version removed
+        "PFAS can also be found in the ink used to print logos and instructions on food containers.",
+        "You are now unburdened and can walk through the town.",
+    ],
+)
+def test_pool_sentences_once_misread_as_instructions_are_kept(news: str) -> None:
+    assert passage_text(news) == news

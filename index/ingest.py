@@ -4,13 +4,18 @@ The flow per run: expand paths into files → hash each file → skip files whos
 chunk count already match the index (no parsing, no embedding) → load, clean and chunk the
 others → embed in batches across files (llama-index's embedding transform) → replace each
 file's chunks in one write. A file that fails is reported with its reason and skipped; the
-rest of the batch still lands. ``prune`` drops files that vanished from the given folders.
+rest of the batch still lands, except after a failed write that every later write would
+repeat (disk full, read-only, unreadable index, Chroma server gone): then the run stops and
+reports the files it did not store. A write the disk has no room for is refused before
+Chroma starts it. ``prune`` drops files that vanished from the given folders.
 
 It leaves locking against concurrent runs to the caller (``rag.api``).
 """
 
 from __future__ import annotations
 
+import errno
+import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +25,7 @@ from llama_index.core.node_parser import SentenceSplitter
 from llama_index.core.schema import BaseNode
 
 from index.chunk import chunk_articles
-from index.errors import NewsragError
+from index.errors import FULL_BELOW, NewsragError, StorageError, StoreUnavailableError, storage_error
 from index.load import LoadedFile, discover, file_hash, load_file, read_limited
 from index.store import ChromaStore
 from index.types import FileResult, IngestReport
@@ -31,6 +36,12 @@ PIPELINE_VERSION = 1
 
 # Embed this many chunks at once: big enough to keep the embedder busy across small files.
 EMBED_GROUP = 256
+
+# Disk an index takes per chunk, rounded up (measured: about 17 KB with a 256-dim embedder,
+# SQLite's full-text index included), and the free space kept beyond it.
+CHUNK_BYTES = 32 * 2**10
+
+_SKIPPED = "not stored: skipped after the failed write above"
 
 Progress = Callable[[int, int, str], None]
 
@@ -49,8 +60,12 @@ def ingest_paths(
     embed_model: BaseEmbedding,
     prune: bool = False,
     progress: Progress | None = None,
+    index_dir: Path | None = None,
 ) -> IngestReport:
-    """Bring the index in line with the given files and folders."""
+    """Bring the index in line with the given files and folders.
+
+    ``index_dir``: where an embedded index keeps its files, to tell a full disk when a write fails.
+    """
     paths = list(paths)
     pipeline = pipeline_id(splitter, embed_model)
     files, problems = discover(paths)
@@ -83,9 +98,14 @@ def ingest_paths(
         pending.append(_Pending(loaded, nodes, "updated" if state else "ingested"))
         pending_chunks += len(nodes)
         if pending_chunks >= EMBED_GROUP:
-            report.files += _flush(pending, store, embed_model, pipeline)
+            done, stop = _flush(pending, store, embed_model, pipeline, index_dir)
+            report.files += done
             pending, pending_chunks = [], 0
-    report.files += _flush(pending, store, embed_model, pipeline)
+            if stop:
+                # Disk full or read-only: every later write would fail the same way.
+                report.files += [FileResult(str(p), "failed", reason=f"{p}: {_SKIPPED}") for p in files[n:]]
+                return report
+    report.files += _flush(pending, store, embed_model, pipeline, index_dir)[0]
     if progress:
         progress(len(files), len(files), "")
 
@@ -100,24 +120,38 @@ def pipeline_id(splitter: SentenceSplitter, embed_model: BaseEmbedding) -> str:
 
 
 def _flush(
-    pending: Sequence[_Pending], store: ChromaStore, embed_model: BaseEmbedding, pipeline: str
-) -> list[FileResult]:
+    pending: Sequence[_Pending],
+    store: ChromaStore,
+    embed_model: BaseEmbedding,
+    pipeline: str,
+    index_dir: Path | None = None,
+) -> tuple[list[FileResult], str]:
+    """Embed and store the pending files; also returns why to stop the run ("" to go on)."""
     if not pending:
-        return []
+        return [], ""
     results: list[FileResult] = []
     all_nodes = [node for p in pending for node in p.nodes]
     try:
         embed_model(all_nodes)
     except Exception as err:
         reason = str(err) if isinstance(err, NewsragError) else f"embedding failed: {err}"
-        return [FileResult(str(p.loaded.path), "failed", reason=reason) for p in pending]
-    for p in pending:
+        return [FileResult(str(p.loaded.path), "failed", reason=reason) for p in pending], ""
+    for i, p in enumerate(pending):
         key = str(p.loaded.path)
         try:
+            _check_room(index_dir, len(p.nodes))
             store.replace_file(key, p.nodes, pipeline)
         except Exception as err:
-            results.append(FileResult(key, "failed", reason=f"{key}: could not store: {err}"))
-            continue
+            fault = _write_fault(err, index_dir)
+            if fault is None:
+                results.append(FileResult(key, "failed", reason=f"{key}: could not store: {err}"))
+                continue
+            results.append(FileResult(key, "failed", reason=f"{key}: not stored: {fault}"))
+            results += [
+                FileResult(str(q.loaded.path), "failed", reason=f"{q.loaded.path}: {_SKIPPED}")
+                for q in pending[i + 1 :]
+            ]
+            return results, str(fault)
         results.append(
             FileResult(
                 key,
@@ -127,7 +161,32 @@ def _flush(
                 reason="; ".join(p.loaded.warnings),
             )
         )
-    return results
+    return results, ""
+
+
+def _check_room(index_dir: Path | None, chunks: int) -> None:
+    """Refuse a write the disk cannot take before Chroma starts it.
+
+    On a full disk Chroma can fail half way through a write or wait on SQLite's lock for
+    minutes; a refusal up front leaves the index as it was, with a clear reason.
+    """
+    if index_dir is None:
+        return
+    need = FULL_BELOW + chunks * CHUNK_BYTES
+    free = shutil.disk_usage(index_dir if index_dir.exists() else index_dir.parent).free
+    if free < need:
+        raise OSError(errno.ENOSPC, f"{free // 2**20} MB free, about {need // 2**20 + 1} MB needed")
+
+
+def _write_fault(err: Exception, index_dir: Path | None) -> NewsragError | None:
+    """A failed write that every later write would repeat (disk full, read-only, store gone)."""
+    from chromadb.errors import InternalError
+
+    if isinstance(err, StoreUnavailableError | StorageError):
+        return err
+    if isinstance(err, OSError | InternalError):  # InternalError: SQLite or segment files failed
+        return storage_error(err, "the index", index_dir)
+    return None  # a problem with this file's chunks only: report it and go on
 
 
 def prune_missing(

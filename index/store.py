@@ -29,7 +29,7 @@ from llama_index.core.schema import BaseNode, TextNode
 from llama_index.core.vector_stores.types import VectorStoreQuery
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
-from index.errors import IndexMismatchError, NewsragError, StoreUnavailableError
+from index.errors import IndexMismatchError, StoreUnavailableError, storage_error
 
 _PAGE = 5000
 P = ParamSpec("P")
@@ -68,11 +68,30 @@ def persistent_client(path: Path) -> Any:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    path.mkdir(parents=True, exist_ok=True)
     try:
+        path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
-    except Exception as err:  # chromadb raises many kinds for unreadable/locked/corrupt dirs
-        raise NewsragError(f"cannot open the index at {path}: {err}: check permissions or move it aside") from err
+    except Exception as err:  # chromadb raises many kinds for unreadable/read-only/corrupt dirs
+        release_client(path)  # chromadb keeps a system that failed to start; the next open would reuse it
+        raise storage_error(err, path, path) from err
+
+
+def release_client(path: Path) -> None:
+    """Forget chromadb's cached client for ``path``: the next open reads the files afresh.
+
+    chromadb keeps one system per path for the whole process, even one that failed to start
+    and one whose files were moved away since.
+    """
+    import contextlib
+
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    target = path.resolve()
+    for key in [k for k in SharedSystemClient._identifier_to_system if k and Path(k).resolve() == target]:
+        system = SharedSystemClient._identifier_to_system.pop(key)
+        SharedSystemClient._identifier_to_refcount.pop(key, None)
+        with contextlib.suppress(Exception):  # one over damaged files may fail to stop; dropped anyway
+            system.stop()
 
 
 def http_client(

@@ -6,9 +6,11 @@
     answer = rag.ask("How long is the proposed truce?")
     for piece in rag.stream("Who mediates?"):   # text pieces, then the final Answer
         ...
+    rag.doctor(repair=True)              # check the index, re-ingest incomplete files
 
 Parts are built on first use through the factory (nothing heavy at construction). Ingest
 runs take an exclusive lock file in the data dir, so two processes never write at once.
+Unreadable, read-only or full storage becomes a one-line ``StorageError`` naming the fix.
 The CLI, UI and server are thin layers over this object.
 """
 
@@ -17,13 +19,15 @@ from __future__ import annotations
 import fcntl
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from index.doctor import Diagnosis, Finding
 from index.embed import Embedder, LlamaIndexEmbedding
-from index.errors import NewsragError
+from index.errors import NewsragError, storage_error
 from index.ingest import Progress, ingest_paths, remove_paths
 from index.store import ArticleInfo, ChromaStore
 from index.types import IngestReport
@@ -33,6 +37,8 @@ from rag.generator import Generator
 from rag.retrieve import HybridRetriever
 from rag.settings import Settings, load_settings
 from rag.types import Answer, Retrieved
+
+T = TypeVar("T")
 
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "index" / "samples"
 
@@ -45,6 +51,18 @@ for _var, _val in {
     "TOKENIZERS_PARALLELISM": "false",
 }.items():
     os.environ.setdefault(_var, _val)
+
+
+@dataclass
+class DoctorReport:
+    """What ``NewsRAG.doctor`` found and did, one finding per line."""
+
+    findings: list[Finding]
+    healthy: bool | None = None  # None: no problem among the findings
+
+    def __post_init__(self) -> None:
+        if self.healthy is None:
+            self.healthy = not any(f.bad for f in self.findings)
 
 
 class NewsRAG:
@@ -103,7 +121,7 @@ class NewsRAG:
         self, paths: Iterable[str | Path], prune: bool = False, progress: Progress | None = None
     ) -> IngestReport:
         """Add or update articles from files and folders; unchanged files are skipped."""
-        with self._ingest_lock():
+        with self._ingest_lock(), self._storage_faults():
             report = ingest_paths(
                 paths,
                 self.store,
@@ -111,6 +129,7 @@ class NewsRAG:
                 LlamaIndexEmbedding(self.embedder),
                 prune=prune,
                 progress=progress,
+                index_dir=None if self.settings.chroma_url else self.settings.chroma_path,
             )
         self.retriever.generation += 1
         return report
@@ -121,19 +140,20 @@ class NewsRAG:
 
     def remove(self, paths: Iterable[str | Path]) -> list[str]:
         """Drop the articles of these files (or of every file under these folders)."""
-        with self._ingest_lock():
+        with self._ingest_lock(), self._storage_faults():
             removed = remove_paths(paths, self.store)
         self.retriever.generation += 1
         return removed
 
     def remove_articles(self, article_ids: Sequence[str]) -> int:
-        with self._ingest_lock():
+        with self._ingest_lock(), self._storage_faults():
             removed = self.store.remove_articles(article_ids)
         self.retriever.generation += 1
         return removed
 
     def articles(self) -> list[ArticleInfo]:
-        return self.store.articles()
+        with self._storage_faults():
+            return self.store.articles()
 
     # Query side
 
@@ -142,7 +162,8 @@ class NewsRAG:
 
         ``history`` holds earlier (question, answer) pairs of the conversation, oldest first.
         """
-        return self.engine.ask(question, history or (), top_k)
+        with self._storage_faults():
+            return self.engine.ask(question, history or (), top_k)
 
     def stream(
         self, question: str, history: History | None = None, top_k: int | None = None, verified: bool = False
@@ -152,15 +173,19 @@ class NewsRAG:
         Pieces are raw model tokens; with ``verified=True`` they are whole verified sentences
         whose [n] markers match the final citations (the text arrives a sentence later).
         """
-        return self.engine.stream(question, history or (), top_k, verified)
+        return self._faults_in(self.engine.stream(question, history or (), top_k, verified))
 
     def events(
         self, question: str, history: History | None = None, top_k: int | None = None, verified: bool = False
     ) -> Iterator[Retrieved | str | Answer]:
         """Like ``stream``, with a ``Retrieved`` item (search query, passages) before the text."""
-        return self.engine.events(question, history or (), top_k, verified)
+        return self._faults_in(self.engine.events(question, history or (), top_k, verified))
 
     def info(self) -> dict[str, Any]:
+        with self._storage_faults():
+            return self._info()
+
+    def _info(self) -> dict[str, Any]:
         s = self.settings
         return {
             "data_dir": str(s.data_dir.resolve()),
@@ -175,17 +200,116 @@ class NewsRAG:
             "backend_reason": self.backend_reason,
         }
 
+    # Upkeep
+
+    def doctor(
+        self, repair: bool = False, rebuild: bool = False, prune: bool = False, paths: Sequence[str | Path] = ()
+    ) -> DoctorReport:
+        """Check the data dir and the index; with ``repair``/``rebuild``, fix what can be fixed.
+
+        ``repair`` re-ingests incomplete files (``prune``: and drops files that are gone);
+        ``rebuild`` moves an unreadable index aside and re-ingests its files and ``paths``.
+        """
+        from index import recover
+
+        if self.settings.chroma_url:
+            return self._doctor_server(repair, rebuild, prune)
+        if not (repair or rebuild):
+            return DoctorReport(self._diagnose().findings)
+        with ExitStack() as stack:
+            try:
+                stack.enter_context(self._ingest_lock())
+            except NewsragError as err:  # read-only or full data dir: report, change nothing
+                diag = self._diagnose()
+                why = "the data dir cannot be written (see above)" if not diag.writable else str(err)
+                return DoctorReport([*diag.findings, Finding("problem", f"nothing repaired: {why}")])
+            before = self._diagnose()  # under the lock: no ingest is half way through
+            actions: list[Finding] = []
+            splitter = factory.make_text_splitter(self.settings)
+            embed_model = LlamaIndexEmbedding(self.embedder)
+            if rebuild and (before.broken or before.mismatch or before.leftovers):
+                self._forget_store()
+                s = self.settings
+                actions += recover.rebuild(
+                    s.data_dir, s.collection, self.embedder.name, splitter, embed_model, before, paths
+                )
+            elif before.broken or before.mismatch:
+                actions.append(Finding("problem", "cannot repair this index in place: use `--rebuild`"))
+            elif before.store is None and not before.healthy:  # not damaged files: permissions, space…
+                actions.append(Finding("problem", "nothing changed: fix the problems above first"))
+            else:
+                if rebuild:
+                    actions.append(Finding("ok", "nothing to rebuild: the index opens and reads"))
+                if repair and before.store is not None:
+                    actions += recover.repair(before, splitter, embed_model, prune, self.settings.chroma_path)
+            self._forget_store()
+            after = self._diagnose()
+        remaining = [Finding(f.level, f"after repair: {f.message}") for f in after.findings if f.bad]
+        healthy = after.healthy and not any(a.bad for a in actions)
+        return DoctorReport([*before.findings, *actions, *remaining], healthy)
+
+    def _diagnose(self) -> Diagnosis:
+        from index.doctor import diagnose
+
+        s = self.settings
+        return diagnose(s.data_dir, s.collection, self.embedder.name)
+
+    def _doctor_server(self, repair: bool, rebuild: bool, prune: bool) -> DoctorReport:
+        """On a Chroma server only the collection can be checked and repaired; its files are the server's."""
+        from index import recover
+        from index.doctor import check_files
+
+        diag = Diagnosis()
+        try:
+            diag.store = self.store
+            diag.states = self.store.file_states()
+        except NewsragError as err:
+            return DoctorReport([Finding("problem", str(err))])
+        check_files(diag.states, diag)
+        if rebuild:
+            diag.add("problem", "--rebuild works on the embedded index only: the Chroma server keeps its own files")
+        if repair:
+            with self._ingest_lock():
+                diag.findings += recover.repair(
+                    diag, factory.make_text_splitter(self.settings), LlamaIndexEmbedding(self.embedder), prune
+                )
+        return DoctorReport(diag.findings)
+
+    def _forget_store(self) -> None:
+        """Drop the cached store and what reads from it; the next use reopens the index."""
+        from index.store import release_client
+
+        for name in ("store", "retriever", "engine"):
+            self.__dict__.pop(name, None)
+        if not self.settings.chroma_url:
+            release_client(self.settings.chroma_path)
+
+    @contextmanager
+    def _storage_faults(self) -> Iterator[None]:
+        """Failures of the embedded index's files become one-line errors that name the fix."""
+        from chromadb.errors import ChromaError
+
+        try:
+            yield
+        except NewsragError:
+            raise
+        except (OSError, ChromaError) as err:
+            if self.settings.chroma_url:
+                raise
+            raise storage_error(err, self.settings.chroma_path, self.settings.chroma_path) from err
+
+    def _faults_in(self, items: Iterator[T]) -> Iterator[T]:
+        with self._storage_faults():
+            yield from items
+
     @contextmanager
     def _ingest_lock(self) -> Iterator[None]:
-        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         lock_path = self.settings.data_dir / "ingest.lock"
         try:
+            self.settings.data_dir.mkdir(parents=True, exist_ok=True)
             handle = lock_path.open("w")
         except OSError as err:
-            raise NewsragError(
-                f"cannot write to the data dir {self.settings.data_dir}: {err.strerror}: "
-                "fix its permissions or set NEWSRAG_DATA_DIR"
-            ) from err
+            raise storage_error(err, f"the data dir {self.settings.data_dir}") from err
         with handle:
             fcntl.flock(handle, fcntl.LOCK_EX)  # waits for another ingest to finish
             try:

@@ -1,4 +1,4 @@
-"""The ``newsrag`` command line: ingest, remove, ask, articles, chat, info, model, eval.
+"""The ``newsrag`` command line: ingest, remove, ask, articles, chat, info, doctor, model, eval.
 
 The composition root: builds settings once from options, environment and config file, and
 turns ``NewsragError`` into a one-line message and a non-zero exit (never a traceback for a
@@ -348,6 +348,42 @@ def info(config: ConfigOpt = None, data_dir: DataDirOpt = None) -> None:
     details = _guard(rag.info)
     for key, value in details.items():
         out.print(f"[bold]{key:>15}[/]  {escape(str(value))}")
+
+
+@app.command()
+def doctor(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="With --rebuild: files or folders to re-ingest too.")
+    ] = None,
+    repair: Annotated[bool, typer.Option("--repair", help="Re-ingest incomplete files still on disk.")] = False,
+    prune: Annotated[bool, typer.Option("--prune", help="With --repair: drop chunks of files that are gone.")] = False,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Move an unreadable index aside; re-ingest its files into a new one.")
+    ] = False,
+    config: ConfigOpt = None,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Check the data dir and the index, one line per finding; exit 1 while problems remain.
+
+    --repair and --rebuild fix what they can and delete nothing: a rebuilt index's old files
+    stay in DATA_DIR/chroma.broken-<time>.
+    """
+    if prune and not repair:
+        _fail("--prune only goes with --repair: `newsrag doctor --repair --prune`")
+    if paths and not rebuild:
+        _fail("paths only go with --rebuild: `newsrag doctor --rebuild PATH...` (or `newsrag ingest PATH`)")
+    rag = _guard(lambda: _rag(config, data_dir))
+    report = _guard(lambda: rag.doctor(repair=repair, rebuild=rebuild, prune=prune, paths=list(paths or [])))
+    styles = {"ok": "green", "fixed": "green", "warning": "yellow", "problem": "bold red", "lost": "bold red"}
+    for f in report.findings:
+        out.print(f"[{styles[f.level]}]{f.level}:[/] {escape(f.message)}")
+    bad = sum(f.bad for f in report.findings)
+    if report.healthy:
+        out.print("healthy" if not bad else "healthy now")
+        return
+    hint = "" if repair or rebuild else "; the lines above say how to fix each"
+    out.print(f"problems remain{hint}")
+    raise typer.Exit(1)
 
 
 def _register_evals() -> None:

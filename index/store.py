@@ -25,8 +25,9 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
-from llama_index.core.schema import BaseNode, TextNode
+from llama_index.core.schema import BaseNode, MetadataMode, TextNode
 from llama_index.core.vector_stores.types import VectorStoreQuery
+from llama_index.core.vector_stores.utils import node_to_metadata_dict
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from index.errors import IndexMismatchError, StoreUnavailableError, storage_error
@@ -210,15 +211,38 @@ class ChromaStore:
 
     @_reachable
     def replace_file(self, file_path: str, nodes: Sequence[BaseNode], pipeline: str = "") -> None:
-        """Store a file's chunks in place of whatever the index held for it."""
+        """Store a file's chunks in place of whatever the index held for it.
+
+        New chunks are upserted first and only then are the file's stale ones deleted, so a
+        failed write (disk full, server gone) leaves the old version answerable instead of
+        nothing. A crash in between leaves chunks of two versions or too few chunks; the
+        next ingest sees the file as changed or incomplete and redoes it.
+        """
         for node in nodes:
             node.metadata["file_chunks"] = len(nodes)
             node.metadata["pipeline"] = pipeline
-        self.collection.delete(where={"file_path": file_path})
-        # Written in batches: a crash between them leaves the file incomplete (fewer chunks
-        # than file_chunks), which the next ingest detects and redoes.
-        for start in range(0, len(nodes), self.max_batch):
-            self.vector_store.add(list(nodes[start : start + self.max_batch]))
+        old_ids = {chunk_id for chunk_id, _ in self._metadatas({"file_path": file_path})}
+        new_ids: set[str] = set()
+        for start in range(0, len(nodes), self.max_batch):  # Chroma caps the records per write
+            batch = list(nodes[start : start + self.max_batch])
+            self.collection.upsert(**self._records(batch))
+            new_ids.update(node.node_id for node in batch)
+        stale = sorted(old_ids - new_ids)
+        for start in range(0, len(stale), self.max_batch):
+            self.collection.delete(ids=stale[start : start + self.max_batch])
+
+    def _records(self, nodes: Sequence[BaseNode]) -> dict[str, Any]:
+        """Chroma records for nodes, in the layout llama-index's ChromaVectorStore reads back."""
+        metadatas = []
+        for node in nodes:
+            meta = node_to_metadata_dict(node, remove_text=True, flat_metadata=self.vector_store.flat_metadata)
+            metadatas.append({k: ("" if v is None else v) for k, v in meta.items()})
+        return {
+            "ids": [node.node_id for node in nodes],
+            "embeddings": [node.get_embedding() for node in nodes],
+            "metadatas": metadatas,
+            "documents": [node.get_content(metadata_mode=MetadataMode.NONE) for node in nodes],
+        }
 
     @_reachable
     def remove_file(self, file_path: str) -> int:

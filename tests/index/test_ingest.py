@@ -127,3 +127,27 @@ def test_files_larger_than_chromas_batch_limit_are_written_in_batches(corpus, st
     states = store.file_states()
     assert all(s.complete for s in states.values())
     assert _ingest([corpus], store, splitter, fake_embedder).count("unchanged") == 3
+
+
+def test_a_failed_update_keeps_the_old_version_of_the_file(corpus, store, splitter, fake_embedder, monkeypatch) -> None:
+    import errno
+
+    _ingest([corpus], store, splitter, fake_embedder)
+    target = corpus / "004_f7c72934c7020051.txt"
+    before = sorted(n.get_content() for n in store.all_nodes() if n.metadata["file_path"] == str(target))
+    target.write_text("Short update on the truce\n\nThe truce now lasts 90 days, officials said.\n")
+
+    def disk_full(**_: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(store.collection, "upsert", disk_full)
+    report = _ingest([corpus], store, splitter, fake_embedder)
+    assert [f.status for f in report.files if f.path == str(target)] == ["failed"]
+    after = sorted(n.get_content() for n in store.all_nodes() if n.metadata["file_path"] == str(target))
+    assert after == before  # the old version still answers; nothing was deleted first
+
+    monkeypatch.undo()
+    report = _ingest([corpus], store, splitter, fake_embedder)
+    assert [f.status for f in report.files if f.path == str(target)] == ["updated"]
+    texts = [n.get_content() for n in store.all_nodes() if n.metadata["file_path"] == str(target)]
+    assert texts == ["The truce now lasts 90 days, officials said."]  # stale chunks gone

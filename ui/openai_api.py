@@ -63,7 +63,6 @@ def conversation(messages: Sequence[schemas.ChatMessage]) -> tuple[str, list[tup
 def router(ctx: Any) -> APIRouter:
     """``/v1/*`` over ``ctx.rag`` (a ``ui.server.ServerContext``)."""
     api = APIRouter(prefix="/v1", tags=["openai-compatible"], responses=ERRORS)
-    rag = ctx.rag
 
     @api.get("/models", response_model=schemas.ModelList)
     def models() -> Any:
@@ -83,13 +82,7 @@ def router(ctx: Any) -> APIRouter:
         if request.model != MODEL_ID:
             raise HTTPException(404, f"model {request.model!r} not found: use model={MODEL_ID!r} (GET /v1/models)")
         question, history = conversation(request.messages)
-        ctx.take_slot()
-        try:
-            events = rag.events(question, history, request.top_k, verified=True)
-            next(events)  # question checks, empty index and retrieval errors become JSON replies here
-        except BaseException:
-            ctx.slots.release()
-            raise
+        _, events = ctx.start_answer(question, history, request.top_k)
         completion_id = f"chatcmpl-{uuid.uuid4().hex}"
         if request.stream:
             return StreamingResponse(

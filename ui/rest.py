@@ -60,14 +60,8 @@ def router(ctx: Any) -> APIRouter:
     def ask(request: schemas.AskRequest) -> Any:
         """Answer a question from the ingested articles, with verified citations."""
         history = [(h.question, h.answer) for h in request.history]
-        ctx.take_slot()
-        try:
-            verified = not (request.stream and request.raw)
-            events = rag.events(request.question, history, request.top_k, verified=verified)
-            first = next(events)  # validation, empty index and retrieval errors surface here as JSON
-        except BaseException:
-            ctx.slots.release()
-            raise
+        verified = not (request.stream and request.raw)
+        first, events = ctx.start_answer(request.question, history, request.top_k, verified)
         if request.stream:
             return StreamingResponse(
                 SlotStream(ctx, _event_stream(first, events, request.include_passages)),

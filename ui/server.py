@@ -54,13 +54,26 @@ class ServerContext:
     warm: WarmUp
     slots: threading.BoundedSemaphore
 
-    def take_slot(self) -> None:
+    def start_answer(
+        self, question: str, history: list[tuple[str, str]], top_k: int | None, verified: bool = True
+    ) -> tuple[Any, Iterator[Any]]:
+        """Take a question slot and run retrieval: the first event and the rest of the events.
+
+        Question checks, an empty index and retrieval errors raise here (so they become JSON
+        replies) and give the slot back; otherwise the caller releases it when done.
+        """
         if not self.slots.acquire(blocking=False):
             most = self.rag.settings.max_waiting_questions
             raise BusyError(
                 f"busy: {most} questions are already being answered or waiting; retry shortly "
                 "(or raise NEWSRAG_MAX_WAITING_QUESTIONS)"
             )
+        try:
+            events = self.rag.events(question, history, top_k, verified=verified)
+            return next(events), events
+        except BaseException:
+            self.slots.release()
+            raise
 
 
 class SlotStream:

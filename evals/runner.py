@@ -16,6 +16,7 @@ import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -241,8 +242,9 @@ def run_config(
                 progress(config.name, n - 1, len(items))
             if item.id in done:
                 continue
-            answer = rag.ask(item.question)
-            ranked = rag.retriever.retrieve(answer.search_query, max(MRR_DEPTH, settings.top_k))
+            as_of = date.fromisoformat(item.date) if item.date else None  # asked as of the question's date
+            answer = rag.ask(item.question, as_of=as_of)
+            ranked = rag.retriever.retrieve(answer.search_query, max(MRR_DEPTH, settings.top_k), as_of or date.today())
             row = score(item, answer, ranked, settings.top_k)
             rows.append(row)
             f.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -12,6 +12,8 @@ It does not embed or store anything.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any
 
 from llama_index.core import Document
 from llama_index.core.node_parser import SentenceSplitter
@@ -22,12 +24,28 @@ from index.errors import ConfigError
 from index.types import Article
 
 # Metadata that travels with each chunk but is not embedded nor shown to the LLM as text.
-_HIDDEN_KEYS = ["article_id", "source", "url", "author", "file_path", "file_hash", "content_hash", "chunk_index"]
+_HIDDEN_KEYS = [
+    "article_id",
+    "source",
+    "url",
+    "author",
+    "file_path",
+    "file_hash",
+    "content_hash",
+    "chunk_index",
+    "published_day",
+]
+_EPOCH = date(1970, 1, 1).toordinal()
+
+
+def published_day(day: date) -> int:
+    """Days since 1970-01-01: a number, so Chroma can filter a date range (it compares only numbers)."""
+    return day.toordinal() - _EPOCH
 
 
 def article_document(article: Article, file_hash: str) -> Document:
     """A llama-index Document for one article, embedding ``headline\\ndate`` before the text."""
-    metadata = {
+    metadata: dict[str, Any] = {
         "title": article.title,
         "published_at": article.published_at.isoformat() if article.published_at else "",
         "article_id": article.article_id,
@@ -38,7 +56,9 @@ def article_document(article: Article, file_hash: str) -> Document:
         "file_hash": file_hash,
         "content_hash": article.content_hash,
     }
-    if not metadata["published_at"]:
+    if article.published_at:
+        metadata["published_day"] = published_day(article.published_at)
+    else:
         del metadata["published_at"]
     return Document(
         id_=article.article_id,

@@ -32,7 +32,7 @@ from index.types import FileResult, IngestReport
 
 # Bump when loading, cleaning or chunking changes what a file turns into: stored files made
 # by another version are then re-ingested instead of skipped as unchanged.
-PIPELINE_VERSION = 1
+PIPELINE_VERSION = 2  # 2: chunks carry published_day (date-aware retrieval)
 
 # Embed this many chunks at once: big enough to keep the embedder busy across small files.
 EMBED_GROUP = 256

@@ -16,6 +16,7 @@ secure or time out a Chroma server: that is the server's (or a proxy's) job.
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -31,6 +32,8 @@ from llama_index.core.vector_stores.utils import node_to_metadata_dict
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from index.errors import IndexMismatchError, StoreUnavailableError, storage_error
+
+log = logging.getLogger("newsrag.store")
 
 _PAGE = 5000
 P = ParamSpec("P")
@@ -96,12 +99,17 @@ def release_client(path: Path) -> None:
 
 
 def http_client(
-    url: str, token: str | None = None, tenant: str = "default_tenant", database: str = "default_database"
+    url: str,
+    token: str | None = None,
+    tenant: str = "default_tenant",
+    database: str = "default_database",
+    timeout: int = 60,
 ) -> Any:
     """A client of the Chroma server at ``url`` with telemetry off, checked to answer.
 
     ``token`` goes out as ``Authorization: Bearer`` (what a token-checking proxy expects) and
-    ``X-Chroma-Token`` (what Chroma Cloud-style servers read).
+    ``X-Chroma-Token`` (what Chroma Cloud-style servers read). A request the server has not
+    answered within ``timeout`` seconds fails instead of hanging.
     """
     import chromadb
     from chromadb.config import Settings as ChromaSettings
@@ -111,22 +119,34 @@ def http_client(
     headers = {"Authorization": f"Bearer {token}", "X-Chroma-Token": token} if token else None
     try:
         # A full URL as host keeps its scheme, port and path prefix (a proxy's /chroma/).
-        return chromadb.HttpClient(
+        # chromadb's HTTP client waits forever (timeout=None) for a server that took the
+        # connection but never answers. A timed heartbeat guards its first requests; the
+        # client's own session gets the timeout for every later one.
+        httpx.get(f"{url.rstrip('/')}/api/v2/heartbeat", headers=headers, timeout=timeout)
+        client = chromadb.HttpClient(
             host=url,
             headers=headers,
             tenant=tenant,
             database=database,
             settings=ChromaSettings(anonymized_telemetry=False),
         )
+        session = getattr(getattr(client, "_server", None), "_session", None)
+        if isinstance(session, httpx.Client):
+            session.timeout = httpx.Timeout(timeout, connect=min(timeout, 10.0))
+        else:  # a chromadb whose layout changed: still works, without the bound
+            log.warning("could not set a request timeout on chromadb's HTTP client")
+        return client
     except ChromaError as err:  # the server answered: unknown tenant/database, refused token
         raise StoreUnavailableError(
             f"the Chroma server at {shown} refused the request ({err.message()}): "
             "check NEWSRAG_CHROMA_TENANT, NEWSRAG_CHROMA_DATABASE and NEWSRAG_CHROMA_TOKEN"
         ) from err
+    except httpx.TransportError as err:  # the heartbeat: nothing listening, or no reply in time
+        raise StoreUnavailableError(_unreachable(shown, err)) from err
     except ValueError as err:  # chromadb wraps transport failures and non-Chroma replies
         cause = err.__context__
         if isinstance(cause, httpx.TransportError):
-            raise StoreUnavailableError(_unreachable(shown)) from err
+            raise StoreUnavailableError(_unreachable(shown, cause)) from err
         reply = re.sub(r"\(trace ID: \w+\)", "", " ".join(str(cause or err).split())).strip()[:120]
         raise StoreUnavailableError(
             f"the Chroma server at {shown} gave an unexpected reply ({reply or 'empty'}): "
@@ -140,7 +160,12 @@ def public_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
-def _unreachable(url: str) -> str:
+def _unreachable(url: str, err: Exception | None = None) -> str:
+    if isinstance(err, httpx.TimeoutException) and not isinstance(err, httpx.ConnectTimeout):
+        return (
+            f"the Chroma server at {url} did not answer in time: check that it is healthy "
+            "(or raise NEWSRAG_CHROMA_TIMEOUT)"
+        )
     return (
         f"cannot reach the Chroma server at {url}: start it with `chroma run --path DIR --port N` "
         "or fix NEWSRAG_CHROMA_URL"
@@ -155,7 +180,7 @@ def _reachable(method: Callable[Concatenate[ChromaStore, P], R]) -> Callable[Con
         try:
             return method(self, *args, **kwargs)
         except httpx.TransportError as err:
-            raise StoreUnavailableError(_unreachable(self.location)) from err
+            raise StoreUnavailableError(_unreachable(self.location, err)) from err
 
     return wrapper
 
@@ -294,12 +319,15 @@ class ChromaStore:
             offset += _PAGE
 
     @_reachable
-    def dense_search(self, embedding: list[float], k: int) -> list[tuple[TextNode, float]]:
-        """Nearest chunks by cosine similarity, best first."""
+    def dense_search(
+        self, embedding: list[float], k: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[TextNode, float]]:
+        """Nearest chunks by cosine similarity, best first; ``where`` filters on chunk metadata."""
         size = self.count()
         if k <= 0 or size == 0:
             return []
-        result = self.vector_store.query(VectorStoreQuery(query_embedding=embedding, similarity_top_k=min(k, size)))
+        query = VectorStoreQuery(query_embedding=embedding, similarity_top_k=min(k, size))
+        result = self.vector_store.query(query, where=where) if where else self.vector_store.query(query)
         out = []
         for node, sim in zip(result.nodes or [], result.similarities or [], strict=False):
             # ChromaVectorStore reports exp(-distance); cosine distance = 1 - cos.

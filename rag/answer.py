@@ -17,15 +17,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
+from datetime import date
 
 from index.embed import Embedder
 from index.errors import EmptyIndexError, LLMError, QuestionError, QuestionTooLongError
 from rag.cite import SentenceVerifier
 from rag.condense import standalone_question
+from rag.gate import AnswerGate
 from rag.generator import Generator
 from rag.prompt import REFUSAL_TEXT, build_prompt, is_refusal
 from rag.retrieve import Retriever
-from rag.types import Answer, Retrieved
+from rag.types import Answer, Queued, Retrieved
 
 History = Sequence[tuple[str, str]]
 
@@ -56,6 +58,7 @@ class AnswerEngine:
         min_similarity: float = 0.25,
         max_tokens: int = 160,
         max_question_chars: int = 2000,
+        gate: AnswerGate | None = None,
     ) -> None:
         self.retriever = retriever
         self.generator = generator
@@ -65,32 +68,47 @@ class AnswerEngine:
         self.min_similarity = min_similarity
         self.max_tokens = max_tokens
         self.max_question_chars = max_question_chars
+        self.gate = gate or AnswerGate(None)
 
-    def ask(self, question: str, history: History = (), top_k: int | None = None) -> Answer:
+    def ask(self, question: str, history: History = (), top_k: int | None = None, as_of: date | None = None) -> Answer:
         answer = None
-        for item in self.stream(question, history, top_k):
+        for item in self.stream(question, history, top_k, as_of=as_of):
             if isinstance(item, Answer):
                 answer = item
         assert answer is not None
         return answer
 
     def stream(
-        self, question: str, history: History = (), top_k: int | None = None, verified: bool = False
+        self,
+        question: str,
+        history: History = (),
+        top_k: int | None = None,
+        verified: bool = False,
+        as_of: date | None = None,
     ) -> Iterator[str | Answer]:
-        """The answer's text pieces, then the final ``Answer`` (see ``events`` for ``verified``)."""
-        for item in self.events(question, history, top_k, verified):
-            if not isinstance(item, Retrieved):
+        """The answer's text pieces, then the final ``Answer`` (see ``events`` for the options)."""
+        for item in self.events(question, history, top_k, verified, as_of):
+            if not isinstance(item, (Retrieved, Queued)):
                 yield item
 
     def events(
-        self, question: str, history: History = (), top_k: int | None = None, verified: bool = False
-    ) -> Iterator[Retrieved | str | Answer]:
+        self,
+        question: str,
+        history: History = (),
+        top_k: int | None = None,
+        verified: bool = False,
+        as_of: date | None = None,
+    ) -> Iterator[Retrieved | Queued | str | Answer]:
         """``Retrieved`` once passages are found, then text pieces, then the final ``Answer``.
+
+        While the model is busy with other answers, ``Queued`` items (answers ahead) come
+        between ``Retrieved`` and the text.
 
         Raw pieces are the model's tokens as generated; their [n] markers are its claims and
         may differ from the final answer's. With ``verified`` the pieces are whole verified
         sentences instead (held until the answer is known not to be a refusal), and joined
-        they are exactly the final answer's text, or the refusal text.
+        they are exactly the final answer's text, or the refusal text. ``as_of`` (default: today)
+        is the date the question is asked at: retrieval steers toward articles shortly before it.
         """
         t0 = time.perf_counter()
         question = clean_question(question, self.max_question_chars)
@@ -98,7 +116,7 @@ class AnswerEngine:
             raise EmptyIndexError()
         search_query = standalone_question(question, history)
 
-        hits = self.retriever.retrieve(search_query, top_k or self.top_k)
+        hits = self.retriever.retrieve(search_query, top_k or self.top_k, as_of or date.today())
         timings = {"retrieval": time.perf_counter() - t0}
         yield Retrieved(search_query, hits)
         answer = Answer(
@@ -118,7 +136,13 @@ class AnswerEngine:
         checker = SentenceVerifier(hits, self._embedder)
         held: list[str] = []  # verified sentences not yet sent: the answer may still be refused
         released = False
+        t_wait = time.perf_counter()
+        for ahead in self.gate.enter():
+            timings["queued"] = 0.0
+            yield Queued(ahead)
         t_gen = time.perf_counter()
+        if "queued" in timings:
+            timings["queued"] = t_gen - t_wait
         try:
             for piece in self.generator.stream(prompt, self.max_tokens):
                 if not checker.raw:
@@ -138,6 +162,8 @@ class AnswerEngine:
             timings["total"] = time.perf_counter() - t0
             yield answer
             return
+        finally:
+            self.gate.leave()  # also when the caller stops reading mid-answer
         timings["generation"] = time.perf_counter() - t_gen
 
         before = len(checker.parts)

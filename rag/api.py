@@ -21,6 +21,7 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
@@ -36,7 +37,7 @@ from rag.answer import AnswerEngine, History
 from rag.generator import Generator
 from rag.retrieve import HybridRetriever
 from rag.settings import Settings, load_settings
-from rag.types import Answer, Retrieved
+from rag.types import Answer, Queued, Retrieved
 
 T = TypeVar("T")
 
@@ -113,6 +114,7 @@ class NewsRAG:
             min_similarity=s.min_similarity,
             max_tokens=s.max_answer_tokens,
             max_question_chars=s.max_question_chars,
+            gate=factory.make_gate(s, self.backend),
         )
 
     # Ingest side
@@ -157,29 +159,46 @@ class NewsRAG:
 
     # Query side
 
-    def ask(self, question: str, history: History | None = None, top_k: int | None = None) -> Answer:
+    def ask(
+        self, question: str, history: History | None = None, top_k: int | None = None, as_of: date | None = None
+    ) -> Answer:
         """Answer a question from the ingested articles, with verified citations.
 
         ``history`` holds earlier (question, answer) pairs of the conversation, oldest first.
+        ``as_of`` (default today) is the date the question is asked at: articles published in
+        the ``recency_days`` before it rank higher.
         """
         with self._storage_faults():
-            return self.engine.ask(question, history or (), top_k)
+            return self.engine.ask(question, history or (), top_k, as_of)
 
     def stream(
-        self, question: str, history: History | None = None, top_k: int | None = None, verified: bool = False
+        self,
+        question: str,
+        history: History | None = None,
+        top_k: int | None = None,
+        verified: bool = False,
+        as_of: date | None = None,
     ) -> Iterator[str | Answer]:
         """Yield the answer's text pieces, then the final ``Answer``.
 
         Pieces are raw model tokens; with ``verified=True`` they are whole verified sentences
         whose [n] markers match the final citations (the text arrives a sentence later).
         """
-        return self._faults_in(self.engine.stream(question, history or (), top_k, verified))
+        return self._faults_in(self.engine.stream(question, history or (), top_k, verified, as_of))
 
     def events(
-        self, question: str, history: History | None = None, top_k: int | None = None, verified: bool = False
-    ) -> Iterator[Retrieved | str | Answer]:
-        """Like ``stream``, with a ``Retrieved`` item (search query, passages) before the text."""
-        return self._faults_in(self.engine.events(question, history or (), top_k, verified))
+        self,
+        question: str,
+        history: History | None = None,
+        top_k: int | None = None,
+        verified: bool = False,
+        as_of: date | None = None,
+    ) -> Iterator[Retrieved | Queued | str | Answer]:
+        """Like ``stream``, with a ``Retrieved`` item (search query, passages) before the text.
+
+        While other answers hold the model, ``Queued`` items say how many are ahead.
+        """
+        return self._faults_in(self.engine.events(question, history or (), top_k, verified, as_of))
 
     def info(self) -> dict[str, Any]:
         with self._storage_faults():

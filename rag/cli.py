@@ -11,6 +11,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -19,7 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from index.errors import NewsragError
+from index.errors import InputError, NewsragError
 
 app = typer.Typer(
     help="Ask questions about news articles; answers cite the passages they come from.",
@@ -175,10 +176,17 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
     backend: Annotated[str | None, typer.Option(help="auto, openai, local or extractive.")] = None,
     top_k: Annotated[int | None, typer.Option("--top-k", help="Passages to use.")] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of", help="Date the question is asked at, YYYY-MM-DD (default today): recent articles first."
+        ),
+    ] = None,
     config: ConfigOpt = None,
     data_dir: DataDirOpt = None,
 ) -> None:
     """Answer a question from the ingested articles, with numbered citations."""
+    when = _guard(lambda: _date_option(as_of, "--as-of"))
     rag = _guard(lambda: _rag(config, data_dir, backend=backend, top_k=top_k))
     if rag.backend == "local":
         _guard(lambda: _prepare_local_model(rag))
@@ -193,7 +201,7 @@ def ask(
         live_text = Text()
         show_live = not as_json and out.is_terminal
         with Live(live_text, console=out, transient=True, refresh_per_second=12) if show_live else _null():
-            for item in rag.stream(question):
+            for item in rag.stream(question, as_of=when):
                 if isinstance(item, Answer):
                     final = item
                 elif show_live:
@@ -207,6 +215,15 @@ def ask(
         _print_answer(answer)
     if answer.error:
         raise typer.Exit(1)
+
+
+def _date_option(value: str | None, name: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{name} {value!r} is not a date: write it as YYYY-MM-DD, e.g. 2024-11-27") from None
 
 
 @contextmanager

@@ -18,6 +18,7 @@ from index.embed import Embedder, MiniLMEmbedder, OpenAIEmbedder, token_counter
 from index.errors import BackendUnavailableError, ConfigError
 from index.store import ChromaStore, http_client, persistent_client, public_url
 from rag import model_files
+from rag.gate import AnswerGate
 from rag.generator import ExtractiveGenerator, Generator
 from rag.retrieve import HybridRetriever
 from rag.settings import Settings
@@ -42,7 +43,11 @@ def make_embedder(settings: Settings) -> Embedder:
 def make_store(settings: Settings, embedder: Embedder) -> ChromaStore:
     if settings.chroma_url:
         client = http_client(
-            settings.chroma_url, _secret(settings.chroma_token), settings.chroma_tenant, settings.chroma_database
+            settings.chroma_url,
+            _secret(settings.chroma_token),
+            settings.chroma_tenant,
+            settings.chroma_database,
+            settings.chroma_timeout,
         )
         return ChromaStore(client, settings.collection, embedder.name, location=settings.chroma_url)
     return ChromaStore(persistent_client(settings.chroma_path), settings.collection, embedder.name)
@@ -61,7 +66,14 @@ def make_text_splitter(settings: Settings) -> SentenceSplitter:
 
 
 def make_retriever(settings: Settings, store: ChromaStore, embedder: Embedder) -> HybridRetriever:
-    return HybridRetriever(store, embedder, settings.retrieval_mode, settings.candidates)
+    return HybridRetriever(
+        store,
+        embedder,
+        settings.retrieval_mode,
+        settings.candidates,
+        settings.recency_days,
+        settings.recency_weight,
+    )
 
 
 def local_available(settings: Settings) -> tuple[bool, str]:
@@ -99,6 +111,14 @@ def local_model_path(settings: Settings) -> Path:
         model_files.verify(target)
         return target
     return model_files.assemble(settings.model_dir)
+
+
+def make_gate(settings: Settings, backend: str) -> AnswerGate:
+    """The line answers wait in: one at a time for the local model unless ``answer_slots`` says."""
+    if settings.answer_slots:
+        return AnswerGate(settings.answer_slots)
+    local = backend.split(":")[0] == "local"  # "local:<model>" when a generator was passed in
+    return AnswerGate(1 if local else None)
 
 
 def make_generator(settings: Settings, backend: str) -> Generator:

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     )
     chroma_tenant: str = Field("default_tenant", description="Chroma server tenant holding the database.")
     chroma_database: str = Field("default_database", description="Chroma server database holding the collection.")
+    chroma_timeout: int = Field(
+        60, ge=1, le=3600, description="Seconds to wait for the Chroma server to answer a request before failing."
+    )
 
     # Embeddings
     embed_backend: Literal["local", "openai"] = Field(
@@ -69,6 +72,19 @@ class Settings(BaseSettings):
     retrieval_mode: RetrievalMode = Field("hybrid", description="dense, bm25, or hybrid (fused).")
     top_k: int = Field(4, ge=1, le=50, description="Passages handed to the answer step.")
     candidates: int = Field(20, ge=1, le=200, description="Candidates per retriever before fusion.")
+    recency_days: int = Field(
+        7,
+        ge=0,
+        le=3650,
+        description="Steer retrieval toward articles published this many days before the question's date "
+        "(today, or the as-of date given); 0: off.",
+    )
+    recency_weight: float = Field(
+        1.0,
+        ge=0.0,
+        le=20.0,
+        description="Weight of the recent-articles ranking in the fusion (1: as much as the others).",
+    )
     min_similarity: float = Field(
         0.25, ge=-1.0, le=1.0, description="Refuse when no passage is at least this similar (cosine)."
     )
@@ -86,6 +102,14 @@ class Settings(BaseSettings):
     )
     local_threads: int = Field(0, ge=0, description="CPU threads for the local model (0: all cores).")
     local_context: int = Field(4096, ge=512, description="Context window of the local model, in tokens.")
+
+    answer_slots: int = Field(
+        0,
+        ge=0,
+        le=1000,
+        description="Answers generated at once; the rest wait in line and are told their place. "
+        "0: one for the local model (it runs one at a time), no limit for other backends.",
+    )
 
     max_question_chars: int = Field(2000, ge=10, description="Longest question accepted.")
 

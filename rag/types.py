@@ -34,6 +34,13 @@ class Retrieved:
 
 
 @dataclass
+class Queued:
+    """Streamed while the answer waits for the model: how many answers are ahead of it."""
+
+    ahead: int
+
+
+@dataclass
 class Citation:
     """A verified citation: passage ``n`` of the context supports part of the answer."""
 

@@ -24,7 +24,7 @@ import gradio as gr
 from index.errors import NewsragError
 from index.load import SUPPORTED_SUFFIXES
 from rag.api import NewsRAG
-from rag.types import Answer, Retrieved
+from rag.types import Answer, Queued, Retrieved
 from ui.render import (
     ARTICLE_COLUMNS,
     Turn,
@@ -81,6 +81,9 @@ class ChatUI:
                 if isinstance(item, Retrieved):
                     turn.search_query, turn.hits = item.search_query, list(item.hits)
                     yield update(message_html(turn))
+                elif isinstance(item, Queued):
+                    turn.ahead = item.ahead
+                    yield update(message_html(turn), panel=False)
                 elif isinstance(item, Answer):
                     _finish(turn, item)
                 else:
@@ -252,7 +255,8 @@ def build_app(rag: NewsRAG) -> gr.Blocks:
                 ui.respond,
                 answer_inputs,
                 [chat, sources, turns],
-                concurrency_limit=1,
+                # The engine's answer gate orders the model's work and shows each chat its place.
+                concurrency_limit=s.max_waiting_questions,
                 concurrency_id="answer",
                 **hidden,
             ).then(ui.offer, None, offer, queue=False, **hidden)
@@ -275,5 +279,5 @@ def build_app(rag: NewsRAG) -> gr.Blocks:
         ).then(**refresh)
         top_k.change(ui.settings_text, top_k, settings_md, queue=False, **hidden)
         app.load(ui.corpus_view, None, corpus_outputs, **hidden).then(ui.settings_text, top_k, settings_md, **hidden)
-        gr.api(ui.ask_api, api_name="ask", concurrency_limit=1, concurrency_id="answer")
+        gr.api(ui.ask_api, api_name="ask", concurrency_id="answer")
     return app

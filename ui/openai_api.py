@@ -5,7 +5,8 @@ earlier user/assistant pairs are the conversation (system messages are ignored: 
 answer prompt is fixed). Citations travel twice, so every client shows them: as a numbered
 ``Sources:`` list at the end of the content, and as a ``citations`` field on the message
 (and on the final stream chunk). Streaming sends verified sentences, so the [n] markers in
-the streamed text are the final ones. Sampling options (temperature, top_p…) are accepted
+the streamed text are the final ones; while other answers hold the model the stream sends
+SSE comments (``: queued, N answer(s) ahead``) that clients skip. Sampling options (temperature, top_p…) are accepted
 and ignored: decoding is greedy for reproducible answers. No token usage is reported: the
 generator does not count tokens for every backend, and a made-up count would mislead.
 """
@@ -22,7 +23,7 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import StreamingResponse
 
 from index.errors import InputError, LLMError, NewsragError
-from rag.types import Answer, Citation
+from rag.types import Answer, Citation, Queued
 from ui import schemas
 from ui.rest import ERRORS
 from ui.server import SlotStream
@@ -82,7 +83,7 @@ def router(ctx: Any) -> APIRouter:
         if request.model != MODEL_ID:
             raise HTTPException(404, f"model {request.model!r} not found: use model={MODEL_ID!r} (GET /v1/models)")
         question, history = conversation(request.messages)
-        _, events = ctx.start_answer(question, history, request.top_k)
+        _, events = ctx.start_answer(question, history, request.top_k, as_of=request.as_of)
         completion_id = f"chatcmpl-{uuid.uuid4().hex}"
         if request.stream:
             return StreamingResponse(
@@ -131,6 +132,9 @@ def _chunks(completion_id: str, events: Iterator[Any]) -> Iterator[str]:
         for item in events:
             if isinstance(item, str):
                 yield _chunk(completion_id, {"content": item})
+            elif isinstance(item, Queued):
+                # An SSE comment: OpenAI clients skip it, curl shows it, the connection stays alive.
+                yield f": queued, {item.ahead} answer(s) ahead\n\n"
             elif isinstance(item, Answer):
                 if item.error:
                     yield _error(item.error, "llm_error")

@@ -34,6 +34,7 @@ class Turn:
     refused: bool = False
     error: str = ""
     timings: dict[str, float] = field(default_factory=dict)
+    ahead: int = 0  # answers ahead of this one while it waits for the model
 
     @property
     def done(self) -> bool:
@@ -65,7 +66,13 @@ def message_html(turn: Turn, streaming_text: str = "") -> str:
     if turn.search_query and turn.search_query != turn.question:
         parts.append(f'<div class="nr-searched">Searched for: “{html.escape(turn.search_query)}”</div>')
     if not turn.done:
-        body = answer_html(streaming_text, turn.number) if streaming_text else "<em>Reading the articles…</em>"
+        if streaming_text:
+            body = answer_html(streaming_text, turn.number)
+        elif turn.ahead:
+            waiting = f"Queued: the model is busy with {_answers(turn.ahead)} ahead of this one…"
+            body = f'<em class="nr-queued">{waiting}</em>'
+        else:
+            body = "<em>Reading the articles…</em>"
         parts.append(f'<div class="nr-answer">{body}</div>')
     elif turn.error:
         parts.append(
@@ -79,11 +86,15 @@ def message_html(turn: Turn, streaming_text: str = "") -> str:
     else:
         parts.append(f'<div class="nr-answer">{answer_html(turn.answer, turn.number)}</div>')
     if turn.done and turn.timings:
-        shown = [(k.replace("_", " "), v) for k, v in turn.timings.items() if k in ("first_token", "total")]
+        shown = [(k.replace("_", " "), v) for k, v in turn.timings.items() if k in ("queued", "first_token", "total")]
         if shown:
             text = " · ".join(f"{k} {v:.1f} s" for k, v in shown)
             parts.append(f'<div class="nr-timing" title="measured on the server">{text}</div>')
     return "\n".join(parts)
+
+
+def _answers(n: int) -> str:
+    return "1 answer" if n == 1 else f"{n} answers"
 
 
 def _safe_url(url: str) -> str:

@@ -2,7 +2,8 @@
 
 ``POST /api/ask`` returns what ``newsrag ask --json`` prints; with ``"stream": true`` it sends
 server-sent events: ``sources`` (search query and retrieved passages, as soon as retrieval is
-done), ``text`` (verified sentences whose [n] markers match the final citations; with
+done), ``queued`` (``{"ahead": n}``, while other answers hold the model; repeated as the
+line moves and every few seconds), ``text`` (verified sentences whose [n] markers match the final citations; with
 ``"raw": true`` the model's tokens as generated, which start sooner), ``answer``
 (the same JSON as the non-streaming reply, citations included), then ``end`` — or ``error``
 if generation fails midway. Errors before the first event (bad question, empty index) are
@@ -21,7 +22,7 @@ from fastapi import APIRouter, File, HTTPException, Query, UploadFile
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from index.errors import LimitError, NewsragError
-from rag.types import Answer, Hit, Retrieved
+from rag.types import Answer, Hit, Queued, Retrieved
 from ui import schemas
 from ui.server import SlotStream, error_response
 from ui.uploads import file_problem, save_and_ingest
@@ -61,7 +62,7 @@ def router(ctx: Any) -> APIRouter:
         """Answer a question from the ingested articles, with verified citations."""
         history = [(h.question, h.answer) for h in request.history]
         verified = not (request.stream and request.raw)
-        first, events = ctx.start_answer(request.question, history, request.top_k, verified)
+        first, events = ctx.start_answer(request.question, history, request.top_k, verified, request.as_of)
         if request.stream:
             return StreamingResponse(
                 SlotStream(ctx, _event_stream(first, events, request.include_passages)),
@@ -154,6 +155,8 @@ def _event_stream(first: Any, events: Iterator[Any], include_passages: bool) -> 
         for item in events:
             if isinstance(item, str):
                 yield sse("text", {"text": item})
+            elif isinstance(item, Queued):
+                yield sse("queued", {"ahead": item.ahead})
             elif isinstance(item, Answer):
                 if item.error:
                     yield sse("error", {"message": item.error, "type": "llm_error"})

@@ -9,6 +9,7 @@ REST requests reject unknown fields so typos show. No behaviour lives here.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -46,6 +47,9 @@ class AskRequest(BaseModel):
         default_factory=list, max_length=50, description="Earlier exchanges of the conversation, oldest first."
     )
     top_k: int | None = Field(None, ge=1, le=50, description="Passages to answer from (default: the server's).")
+    as_of: date | None = Field(
+        None, description="The date the question is asked at (default today): recent articles before it rank higher."
+    )
     stream: bool = Field(False, description="Answer as server-sent events: sources, text pieces, answer, end.")
     raw: bool = Field(
         False,
@@ -186,6 +190,9 @@ class ChatRequest(BaseModel):
     stream_options: StreamOptions | None = None
     n: int = Field(1, ge=1, le=1, description="Only one choice is generated.")
     top_k: int | None = Field(None, ge=1, le=50, description="newsrag extension: passages to answer from.")
+    as_of: date | None = Field(
+        None, description="newsrag extension: the date the question is asked at (default today)."
+    )
 
 
 class AssistantMessage(BaseModel):

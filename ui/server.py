@@ -17,6 +17,7 @@ import logging
 import threading
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
@@ -55,7 +56,12 @@ class ServerContext:
     slots: threading.BoundedSemaphore
 
     def start_answer(
-        self, question: str, history: list[tuple[str, str]], top_k: int | None, verified: bool = True
+        self,
+        question: str,
+        history: list[tuple[str, str]],
+        top_k: int | None,
+        verified: bool = True,
+        as_of: date | None = None,
     ) -> tuple[Any, Iterator[Any]]:
         """Take a question slot and run retrieval: the first event and the rest of the events.
 
@@ -69,7 +75,7 @@ class ServerContext:
                 "(or raise NEWSRAG_MAX_WAITING_QUESTIONS)"
             )
         try:
-            events = self.rag.events(question, history, top_k, verified=verified)
+            events = self.rag.events(question, history, top_k, verified=verified, as_of=as_of)
             return next(events), events
         except BaseException:
             self.slots.release()

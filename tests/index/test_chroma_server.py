@@ -8,6 +8,7 @@ proxy in front of it, the way a deployment would put one.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import socket
 import subprocess
@@ -282,3 +283,47 @@ def test_info_leaves_a_password_in_the_url_out(tmp_path: Path) -> None:
     where = store_location(Settings(chroma_url="https://user:pw@chroma.example:8443/db", data_dir=tmp_path))
     assert where.startswith("Chroma server https://chroma.example:8443/db ") and "pw" not in where
     assert store_location(Settings(data_dir=tmp_path)) == f"embedded Chroma in {(tmp_path / 'chroma').resolve()}"
+
+
+class _FreezingProxy(_BearerProxy):
+    """The bearer proxy, that can stop answering (a hung server: connections accepted, no reply)."""
+
+    frozen = threading.Event()
+
+    def _forward(self) -> None:
+        deadline = time.monotonic() + 30
+        while self.frozen.is_set() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up: expected
+            super()._forward()
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _forward
+
+
+def test_a_hung_server_fails_the_request_after_the_timeout_and_recovers(
+    server: ChromaServer, tmp_path: Path, corpus: Path, collection: str
+) -> None:
+    attrs = {"upstream": server.url, "token": "t0ken", "seen": [], "frozen": threading.Event()}
+    handler = type("Freezing", (_FreezingProxy,), attrs)
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}"
+        instance = make_rag(url, tmp_path, collection, chroma_token="t0ken", chroma_timeout=2)
+        assert instance.ingest([corpus]).count("ingested") == 3
+        handler.frozen.set()
+        t0 = time.monotonic()
+        with pytest.raises(StoreUnavailableError) as err:
+            instance.ask(QUESTION)
+        waited = time.monotonic() - t0
+        assert "did not answer in time" in str(err.value) and "NEWSRAG_CHROMA_TIMEOUT" in str(err.value)
+        assert "\n" not in str(err.value)
+        assert waited < 25  # bounded by the 2 s timeout (retries included), not the 30 s hang
+        with pytest.raises(StoreUnavailableError, match="did not answer in time"):
+            make_rag(url, tmp_path, collection, chroma_token="t0ken", chroma_timeout=2).articles()
+        handler.frozen.clear()
+        _assert_truce_answer(instance)  # the same client works again once the server answers
+    finally:
+        handler.frozen.clear()
+        httpd.shutdown()
+        httpd.server_close()

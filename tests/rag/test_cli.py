@@ -69,6 +69,9 @@ def test_ingest_samples_twice_then_ask_json(tmp_path: Path) -> None:
     assert set(data["citations"][0]) >= {"n", "title", "source", "url", "published_at", "quote", "chunk_id"}
     for bad, needle in [("   ", "empty"), ("x" * 100_000, "limit")]:
         one_line_error(newsrag("ask", bad, data_dir=tmp_path), needle)
+    dated = newsrag("ask", "--json", "--as-of", "2024-11-27", data["question"], data_dir=tmp_path)
+    assert json.loads(dated.stdout)["answer"] == data["answer"]
+    one_line_error(newsrag("ask", "--as-of", "27/11/2024", data["question"], data_dir=tmp_path), "YYYY-MM-DD")
 
 
 def test_bad_settings_and_missing_model(tmp_path: Path) -> None:

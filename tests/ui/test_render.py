@@ -99,3 +99,13 @@ def test_article_rows_filter_and_sort_newest_first() -> None:
     assert [r[0] for r in article_rows(arts, "example")] == ["Truce talks"]
     assert article_rows(arts, "a.txt")[0][4] == "a.txt"
     assert article_rows(arts, "nothing matches") == []
+
+
+def test_a_queued_turn_says_how_many_answers_are_ahead_until_text_arrives() -> None:
+    turn = Turn(number=1, question="q?", ahead=2)
+    assert "Queued" in message_html(turn) and "2 answers ahead" in message_html(turn)
+    turn.ahead = 1
+    assert "1 answer ahead" in message_html(turn)
+    assert "Queued" not in message_html(turn, "The truce [1]")
+    done = Turn(number=1, question="q?", citations=[], answer="A.", timings={"queued": 3.0, "total": 9.0})
+    assert "queued 3.0 s" in message_html(done) and "Queued:" not in message_html(done)

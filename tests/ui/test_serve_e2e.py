@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import os
 import re
+import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from rag import model_files
 from tests.conftest import REPO
-from tests.ui.test_server import free_port
+from tests.ui.test_server import free_port, sse_events
 
 pytestmark = pytest.mark.e2e
 
@@ -115,3 +118,70 @@ def test_readme_python_api_example(env: dict[str, str], tmp_path: Path) -> None:
     assert re.match(r"\d+ \d+ \[\]", lines[0])  # ingested files, chunks, no failures
     assert "60" in lines[1] and "False" in lines[1]
     assert any("Negotiating a Ceasefire" in line for line in lines)
+
+
+# Bounded load on the local model: 3 clients x 2 streamed questions while articles are uploaded.
+LOAD_CLIENTS, LOAD_QUESTIONS_EACH = 3, 2
+LOAD_ASKED = [
+    ("How many days would the proposed truce between Israel and Hezbollah last?", "60"),
+    ("Who is leading the US efforts to broker the Israel-Hezbollah agreement?", "Hochstein"),
+    ("Which country suspended its mediation role in the Gaza truce talks?", "Qatar"),
+]
+
+
+def test_concurrent_clients_queue_for_the_local_model_during_an_upload(server: str) -> None:
+    """Zero 5xx, every answer right, and each waiting stream told its place in line."""
+    lock = threading.Lock()
+    statuses: list[int] = []
+    results: list[dict[str, Any]] = []
+
+    def client(n: int) -> None:
+        with httpx.Client(timeout=600) as http:
+            for i in range(LOAD_QUESTIONS_EACH):
+                question, expected = LOAD_ASKED[(n + i) % len(LOAD_ASKED)]
+                t0 = time.perf_counter()
+                r = http.post(f"{server}/api/ask", json={"question": question, "stream": True})
+                took = time.perf_counter() - t0
+                events = sse_events(r) if r.status_code == 200 else []
+                with lock:
+                    statuses.append(r.status_code)
+                    results.append({"expected": expected, "events": events, "seconds": took})
+
+    def uploader() -> None:
+        with httpx.Client(timeout=600) as http:
+            for i in range(2):
+                text = f"Harbour story {i}\n\nThe load test harbour number {i} reopened on day {i + 1}.\n"
+                r = http.post(f"{server}/api/articles", files=[("files", (f"harbour-{i}.txt", text.encode()))])
+                with lock:
+                    statuses.append(r.status_code)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(LOAD_CLIENTS)]
+    threads.append(threading.Thread(target=uploader))
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=900)
+    wall = time.perf_counter() - t0
+
+    assert statuses and all(s == 200 for s in statuses), statuses
+    assert len(results) == LOAD_CLIENTS * LOAD_QUESTIONS_EACH
+    places_seen = []
+    for result in results:
+        kinds = [k for k, _ in result["events"]]
+        assert kinds[0] == "sources" and kinds[-2:] == ["answer", "end"], kinds
+        answer = result["events"][-2][1]
+        assert not answer["refused"] and result["expected"] in answer["answer"], answer["answer"]
+        places = [d["ahead"] for k, d in result["events"] if k == "queued"]
+        assert places == sorted(places, reverse=True)  # a place in line only ever moves up
+        places_seen += places
+    assert places_seen and max(places_seen) >= 2  # three clients at once: someone waited behind two
+    listed = httpx.get(f"{server}/api/articles", params={"q": "harbour story"}).json()
+    assert listed["total"] == 2
+    seconds = sorted(r["seconds"] for r in results)
+    waits = sorted(r["events"][-2][1]["timings"].get("queued", 0.0) for r in results)
+    print(
+        f"\n{len(results)} answers from {LOAD_CLIENTS} clients + 2 uploads in {wall:.1f} s "
+        f"({len(results) / wall * 60:.1f} answers/min): p50 {statistics.median(seconds):.1f} s, "
+        f"max {seconds[-1]:.1f} s; queued p50 {statistics.median(waits):.1f} s, max {waits[-1]:.1f} s"
+    )

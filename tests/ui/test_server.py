@@ -26,6 +26,7 @@ import uvicorn
 from pydantic import SecretStr
 
 from rag.api import NewsRAG
+from rag.gate import AnswerGate
 from rag.settings import Settings
 from ui.server import create_app
 
@@ -133,6 +134,14 @@ def test_ask_returns_the_cli_json_with_citations(open_server: LiveServer) -> Non
     assert not body["refused"] and "60-day" in body["answer"]
     assert body["citations"] and all("passage" not in c for c in body["citations"])
     assert any("Truce" in c["title"] for c in body["citations"])
+
+
+def test_ask_takes_an_as_of_date_and_rejects_a_bad_one(open_server: LiveServer) -> None:
+    url = f"{open_server.url}/api/ask"
+    dated = httpx.post(url, json={"question": TRUCE_Q, "as_of": "2024-11-27"}, timeout=60)
+    assert dated.status_code == 200 and "60-day" in dated.json()["answer"]
+    bad = httpx.post(url, json={"question": TRUCE_Q, "as_of": "next week"}, timeout=60)
+    assert bad.status_code == 422 and "as_of" in bad.json()["error"]["message"]
 
 
 def test_ask_streams_sources_then_verified_text_then_the_answer(open_server: LiveServer) -> None:
@@ -271,6 +280,60 @@ def test_questions_beyond_the_waiting_bound_get_429(open_server: LiveServer, rag
     assert "NEWSRAG_MAX_WAITING_QUESTIONS" in busy.json()["error"]["message"]
     assert results == [200, 200]
     assert httpx.post(f"{open_server.url}/api/ask", json={"question": TRUCE_Q}).status_code == 200
+
+
+@pytest.mark.parametrize("waiting", ["sse", "openai"])
+def test_questions_waiting_for_the_model_are_told_their_place(
+    open_server: LiveServer, rag: NewsRAG, waiting: str
+) -> None:
+    """With one answer slot (the local model's), a later question streams ``queued``, then answers."""
+    release, started = threading.Event(), threading.Event()
+    real = rag.engine.generator.stream
+
+    def held(*args: Any, **kwargs: Any) -> Iterator[str]:
+        started.set()
+        assert release.wait(30)
+        yield from real(*args, **kwargs)
+
+    url = open_server.url
+    replies: dict[str, Any] = {}
+    sse = {"question": TRUCE_Q, "stream": True}
+    chat = {"model": "newsrag", "messages": [{"role": "user", "content": TRUCE_Q}], "stream": True}
+    calls = {
+        "json": lambda: httpx.post(f"{url}/api/ask", json={"question": TRUCE_Q}, timeout=60),
+        "sse": lambda: httpx.post(f"{url}/api/ask", json=sse, timeout=60),
+        "openai": lambda: httpx.post(f"{url}/v1/chat/completions", json=chat, timeout=60),
+    }
+    gate, rag.engine.gate = rag.engine.gate, AnswerGate(1)
+    rag.engine.generator.stream = held  # type: ignore[method-assign]
+    try:
+        threads = [threading.Thread(target=lambda n=n: replies.update({n: calls[n]()})) for n in ("json", waiting)]
+        threads[0].start()
+        assert started.wait(30)  # the first answer holds the model
+        rag.engine.generator.stream = real  # type: ignore[method-assign]
+        threads[1].start()
+        deadline = time.monotonic() + 30
+        while rag.engine.gate.waiting() < 1:
+            assert time.monotonic() < deadline, "the second question never joined the line"
+            time.sleep(0.02)
+        release.set()
+        for t in threads:
+            t.join(60)
+    finally:
+        release.set()
+        rag.engine.gate = gate
+        rag.engine.generator.__dict__.pop("stream", None)
+    assert replies["json"].status_code == 200 and "60-day" in replies["json"].json()["answer"]
+    if waiting == "sse":
+        events = sse_events(replies["sse"])
+        kinds = [k for k, _ in events]
+        assert kinds[:2] == ["sources", "queued"] and kinds[-2:] == ["answer", "end"]
+        assert events[1][1] == {"ahead": 1}
+        assert "60-day" in events[-2][1]["answer"] and events[-2][1]["timings"]["queued"] > 0
+    else:
+        raw = replies["openai"].text
+        assert ": queued, 1 answer(s) ahead\n\n" in raw and raw.rstrip().endswith("data: [DONE]")
+        assert "60-day" in raw
 
 
 @pytest.mark.parametrize(

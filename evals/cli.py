@@ -114,6 +114,7 @@ def _print_summary(summaries: list[dict[str, Any]]) -> None:
         "exact_match",
         "f1",
         "contains",
+        "contains_full",
         "refusal_accuracy",
         "false_refusal",
         "hit@1",

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 GROUPS = [
-    ("Answer quality (answerable questions)", ["exact_match", "f1", "contains"]),
+    ("Answer quality (answerable questions)", ["exact_match", "f1", "contains", "contains_full"]),
     ("Refusals", ["refusal_accuracy", "false_refusal"]),
     ("Retrieval", ["hit@1", "hit@k", "mrr@10", "answer_in_context"]),
     ("Citations", ["citation_passage_precision", "citation_article_precision"]),

@@ -95,9 +95,13 @@ def score(item: EvalItem, answer: Answer, ranked: Sequence[Hit], top_k: int) -> 
     m: dict[str, float | None] = {}
     golds = item.golds
     if item.answerable:
-        m["exact_match"] = metrics.exact_match(answer.answer, golds) if not answer.refused else 0.0
-        m["f1"] = metrics.token_f1(answer.answer, golds) if not answer.refused else 0.0
-        m["contains"] = metrics.contains(answer.answer, golds) if not answer.refused else 0.0
+        # Scored on the short answer when the model gave one (what the published systems
+        # output), else on the whole answer; ``contains_full`` looks in the whole answer.
+        said = answer.short_answer or answer.answer
+        m["exact_match"] = metrics.exact_match(said, golds) if not answer.refused else 0.0
+        m["f1"] = metrics.token_f1(said, golds) if not answer.refused else 0.0
+        m["contains"] = metrics.contains(said, golds) if not answer.refused else 0.0
+        m["contains_full"] = metrics.contains(answer.answer, golds) if not answer.refused else 0.0
         m["false_refusal"] = float(answer.refused)
         m["answer_in_context"] = metrics.answer_in_context([h.text for h in answer.sources], golds)
         if answer.citations:
@@ -124,6 +128,7 @@ def score(item: EvalItem, answer: Answer, ranked: Sequence[Hit], top_k: int) -> 
         "accept": list(item.accept),
         "gold_sources": list(item.sources),
         "answer": answer.answer,
+        "short_answer": answer.short_answer,
         "refused": answer.refused,
         "error": answer.error,
         "citations": [
@@ -244,7 +249,7 @@ def run_config(
                 continue
             as_of = date.fromisoformat(item.date) if item.date else None  # asked as of the question's date
             answer = rag.ask(item.question, as_of=as_of)
-            ranked = rag.retriever.retrieve(answer.search_query, max(MRR_DEPTH, settings.top_k), as_of or date.today())
+            ranked = rag.retriever.retrieve(answer.search_query, max(MRR_DEPTH, settings.top_k), as_of)
             row = score(item, answer, ranked, settings.top_k)
             rows.append(row)
             f.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -36,6 +36,7 @@ _HIDDEN_KEYS = [
     "published_day",
 ]
 _EPOCH = date(1970, 1, 1).toordinal()
+UNDATED = -(10**6)  # ``published_day`` of an article without a date
 
 
 def published_day(day: date) -> int:
@@ -60,6 +61,7 @@ def article_document(article: Article, file_hash: str) -> Document:
         metadata["published_day"] = published_day(article.published_at)
     else:
         del metadata["published_at"]
+        metadata["published_day"] = UNDATED  # a number too: Chroma cannot filter on a missing key
     return Document(
         id_=article.article_id,
         text=article.text,

@@ -9,8 +9,8 @@ also yields a ``Retrieved`` item as soon as retrieval is done (the UI shows sour
 the answer finishes); ``stream`` leaves it out, and ``ask`` returns just the final ``Answer``.
 Timings (retrieval, first token, first verified sentence, generation, total) are recorded.
 
-Follow-up questions are condensed by ``rag.condense``; date filters and token-budgeted
-context selection are not here.
+Follow-up questions are condensed by ``rag.condense``; with ``context_tokens`` the passages
+are the best sentences chosen by ``rag.select`` under that budget.
 """
 
 from __future__ import annotations
@@ -25,8 +25,9 @@ from rag.cite import SentenceVerifier
 from rag.condense import standalone_question
 from rag.gate import AnswerGate
 from rag.generator import Generator
-from rag.prompt import REFUSAL_TEXT, build_prompt, is_refusal
+from rag.prompt import REFUSAL_TEXT, Unlabel, build_prompt, is_refusal, short_answer
 from rag.retrieve import Retriever
+from rag.select import Counter, select_context
 from rag.types import Answer, Queued, Retrieved
 
 History = Sequence[tuple[str, str]]
@@ -59,6 +60,8 @@ class AnswerEngine:
         max_tokens: int = 160,
         max_question_chars: int = 2000,
         gate: AnswerGate | None = None,
+        context_tokens: int = 0,
+        count_tokens: Counter | None = None,
     ) -> None:
         self.retriever = retriever
         self.generator = generator
@@ -69,6 +72,8 @@ class AnswerEngine:
         self.max_tokens = max_tokens
         self.max_question_chars = max_question_chars
         self.gate = gate or AnswerGate(None)
+        self.context_tokens = context_tokens
+        self._count_tokens = count_tokens or (lambda text: text.split())
 
     def ask(self, question: str, history: History = (), top_k: int | None = None, as_of: date | None = None) -> Answer:
         answer = None
@@ -107,8 +112,8 @@ class AnswerEngine:
         Raw pieces are the model's tokens as generated; their [n] markers are its claims and
         may differ from the final answer's. With ``verified`` the pieces are whole verified
         sentences instead (held until the answer is known not to be a refusal), and joined
-        they are exactly the final answer's text, or the refusal text. ``as_of`` (default: today)
-        is the date the question is asked at: retrieval steers toward articles shortly before it.
+        they are exactly the final answer's text, or the refusal text. ``as_of`` is the date the
+        question is asked at: retrieval then steers toward articles shortly before it.
         """
         t0 = time.perf_counter()
         question = clean_question(question, self.max_question_chars)
@@ -116,7 +121,12 @@ class AnswerEngine:
             raise EmptyIndexError()
         search_query = standalone_question(question, history)
 
-        hits = self.retriever.retrieve(search_query, top_k or self.top_k, as_of or date.today())
+        k = top_k or self.top_k
+        if self.context_tokens:  # the best sentences of twice as many chunks, within the budget
+            pool = self.retriever.retrieve(search_query, 2 * k, as_of)
+            hits = select_context(search_query, pool, self.context_tokens, self._count_tokens)
+        else:
+            hits = self.retriever.retrieve(search_query, k, as_of)
         timings = {"retrieval": time.perf_counter() - t0}
         yield Retrieved(search_query, hits)
         answer = Answer(
@@ -136,6 +146,7 @@ class AnswerEngine:
         checker = SentenceVerifier(hits, self._embedder)
         held: list[str] = []  # verified sentences not yet sent: the answer may still be refused
         released = False
+        unlabel = Unlabel()
         t_wait = time.perf_counter()
         for ahead in self.gate.enter():
             timings["queued"] = 0.0
@@ -144,7 +155,7 @@ class AnswerEngine:
         if "queued" in timings:
             timings["queued"] = t_gen - t_wait
         try:
-            for piece in self.generator.stream(prompt, self.max_tokens):
+            for piece in unlabel(self.generator.stream(prompt, self.max_tokens)):
                 if not checker.raw:
                     timings["first_token"] = time.perf_counter() - t0
                 done = checker.feed(piece)
@@ -178,6 +189,7 @@ class AnswerEngine:
             timings.setdefault("first_sentence", time.perf_counter() - t0)
             yield from held
         answer.answer = checked.text
+        answer.short_answer = short_answer(checked.text) if unlabel.labelled else ""
         answer.citations = checked.citations
         timings["total"] = time.perf_counter() - t0
         yield answer

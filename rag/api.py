@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from index.doctor import Diagnosis, Finding
-from index.embed import Embedder, LlamaIndexEmbedding
+from index.embed import Embedder, LlamaIndexEmbedding, token_counter
 from index.errors import NewsragError, storage_error
 from index.ingest import Progress, ingest_paths, remove_paths
 from index.store import ArticleInfo, ChromaStore
@@ -115,6 +115,8 @@ class NewsRAG:
             max_tokens=s.max_answer_tokens,
             max_question_chars=s.max_question_chars,
             gate=factory.make_gate(s, self.backend),
+            context_tokens=s.context_tokens,
+            count_tokens=token_counter() if s.context_tokens else None,
         )
 
     # Ingest side
@@ -165,8 +167,8 @@ class NewsRAG:
         """Answer a question from the ingested articles, with verified citations.
 
         ``history`` holds earlier (question, answer) pairs of the conversation, oldest first.
-        ``as_of`` (default today) is the date the question is asked at: articles published in
-        the ``recency_days`` before it rank higher.
+        ``as_of`` is the date the question is asked at: articles published in the
+        ``recency_days`` before it rank higher (none: dates are not used).
         """
         with self._storage_faults():
             return self.engine.ask(question, history or (), top_k, as_of)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from index.embed import Embedder
+from rag.prompt import drop_meta, is_refusal
 from rag.types import Citation, Hit
 
 SUPPORTED = 0.6  # share of a sentence's content (names and numbers weigh double) found in the quote
@@ -189,31 +190,46 @@ class SentenceVerifier:
         text = _PARTIAL_MARKER_RE.sub("", self.raw)  # "[1" may still become "[12]"
         plain, markers_at = _strip_markers(text)
         spans = split_sentences(plain)
-        return self._verify(plain, markers_at, spans[:-1])
+        return self._verify(plain, markers_at, spans, len(spans) - 1)
 
     def finish(self) -> Verified:
         """Verify what is left and return the whole result."""
         plain, markers_at = _strip_markers(self.raw)
-        self._verify(plain, markers_at, split_sentences(plain))
+        spans = split_sentences(plain)
+        self._verify(plain, markers_at, spans, len(spans))
         citations = [
             _citation(n, self._passages[i], self._best_quote[i])
             for i, n in sorted(self._numbering.items(), key=lambda x: x[1])
         ]
         return Verified("".join(self._parts).strip(), citations, self._supported, self._content)
 
-    def _verify(self, plain: str, markers_at: list[tuple[int, list[int]]], spans: list[tuple[int, int]]) -> list[str]:
+    def _verify(
+        self, plain: str, markers_at: list[tuple[int, list[int]]], spans: list[tuple[int, int]], upto: int
+    ) -> list[str]:
+        """Verify the complete sentences ``spans[:upto]`` not verified yet (``spans`` may hold one more)."""
         new: list[str] = []
-        for start, end in spans[self._done :]:
+        for j in range(self._done, upto):
+            start, end = spans[j]
             claimed = {n - 1 for pos, ns in markers_at if start <= pos <= end + 1 for n in ns}
-            part = self._sentence(plain[start:end], claimed)
-            new.append(part if not self._parts and not new else " " + part)
-        self._done = max(self._done, len(spans))
+            # A first line on its own ("Qatar", then the support on the next line) is a short answer:
+            # one name is enough to cite it.
+            alone = j == 0 and j + 1 < len(spans) and "\n" in plain[end : spans[j + 1][0]]
+            part = self._sentence(plain[start:end], claimed, short=alone)
+            if not part:
+                continue
+            if self._parts or new:  # keep a line break the model wrote (short answer, then support)
+                part = ("\n" if "\n" in plain[spans[j - 1][1] : start] else " ") + part
+            new.append(part)
+        self._done = max(self._done, upto)
         self._parts.extend(new)
         return new
 
-    def _sentence(self, sentence: str, claimed: set[int]) -> str:
+    def _sentence(self, sentence: str, claimed: set[int], short: bool = False) -> str:
+        sentence = drop_meta(sentence)  # "Passage [2] states that …": keep only the claim
+        if (self._parts or self._done) and is_refusal(sentence):
+            return ""  # "I don't know." after an answer line: the answer stands, the hedge goes
         claim = content_terms(sentence)
-        if sum(claim.values()) < 2:  # "Yes." or a connective: nothing to cite
+        if sum(claim.values()) < (1 if short else 2):  # "Yes." or a connective: nothing to cite
             return sentence
         self._content += 1
         scored = []

@@ -178,9 +178,7 @@ def ask(
     top_k: Annotated[int | None, typer.Option("--top-k", help="Passages to use.")] = None,
     as_of: Annotated[
         str | None,
-        typer.Option(
-            "--as-of", help="Date the question is asked at, YYYY-MM-DD (default today): recent articles first."
-        ),
+        typer.Option("--as-of", help="Ask as of this date, YYYY-MM-DD: that week's articles rank first."),
     ] = None,
     config: ConfigOpt = None,
     data_dir: DataDirOpt = None,

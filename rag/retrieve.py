@@ -8,10 +8,11 @@ each hit's cosine similarity to the question (for refusing when nothing is relev
 which that retriever discards; the fusion itself is a few lines.
 
 Date-aware: given the date a question is asked "as of", chunks of articles published in the
-``recency_days`` before it are ranked a second time on their own (dense with a Chroma
-metadata filter, BM25 filtered from a deeper list) and that ranking joins the fusion with
-``recency_weight``. Recent articles are steered up, older ones are still found when nothing
-recent matches (a corpus from last year answers as before). Undated articles get no boost.
+``recency_days`` before it — and of undated articles, which may be just as recent — are
+ranked a second time on their own (dense with a Chroma metadata filter, BM25 filtered from
+a deeper list), and that ranking joins the fusion with ``recency_weight``. Articles known to
+be older (or newer) are steered down, still found when nothing in the window matches.
+Without an as-of date nothing changes.
 
 Query expansion and context selection under a token budget are not here.
 """
@@ -24,7 +25,7 @@ from typing import Any, Protocol
 
 from llama_index.core.schema import BaseNode, TextNode
 
-from index.chunk import published_day
+from index.chunk import UNDATED, published_day
 from index.embed import Embedder
 from index.store import ChromaStore
 from rag.settings import RetrievalMode
@@ -82,7 +83,8 @@ class HybridRetriever:
             rankings.append([node for node, _ in self._store.dense_search(q_vec, depth)])
             weights.append(1.0)
             if window:
-                where = {"$and": [{"published_day": {"$gte": window[0]}}, {"published_day": {"$lte": window[1]}}]}
+                in_window = {"$and": [{"published_day": {"$gte": window[0]}}, {"published_day": {"$lte": window[1]}}]}
+                where = {"$or": [in_window, {"published_day": UNDATED}]}
                 rankings.append([node for node, _ in self._store.dense_search(q_vec, depth, where=where)])
                 weights.append(self._recency_weight)
         if self._mode in ("bm25", "hybrid"):
@@ -130,8 +132,8 @@ class HybridRetriever:
 
 
 def _in_window(node: TextNode, window: tuple[int, int]) -> bool:
-    day = node.metadata.get("published_day")
-    return isinstance(day, int) and window[0] <= day <= window[1]
+    day = node.metadata.get("published_day", UNDATED)
+    return not isinstance(day, int) or day == UNDATED or window[0] <= day <= window[1]
 
 
 def rrf(rankings: list[list[TextNode]], weights: list[float] | None = None) -> list[tuple[TextNode, float]]:

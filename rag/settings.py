@@ -72,12 +72,19 @@ class Settings(BaseSettings):
     retrieval_mode: RetrievalMode = Field("hybrid", description="dense, bm25, or hybrid (fused).")
     top_k: int = Field(4, ge=1, le=50, description="Passages handed to the answer step.")
     candidates: int = Field(20, ge=1, le=200, description="Candidates per retriever before fusion.")
+    context_tokens: int = Field(
+        0,
+        ge=0,
+        le=32000,
+        description="0: the top-k passages whole. N: the best sentences of the top 2 x top-k passages "
+        "that fit in N tokens (fewer prompt tokens, faster local answers).",
+    )
     recency_days: int = Field(
         7,
         ge=0,
         le=3650,
         description="Steer retrieval toward articles published this many days before the question's date "
-        "(today, or the as-of date given); 0: off.",
+        "(when an as-of date is given); 0: off.",
     )
     recency_weight: float = Field(
         1.0,

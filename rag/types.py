@@ -69,6 +69,7 @@ class Answer:
     search_query: str = ""
     timings: dict[str, float] = field(default_factory=dict)
     error: str = ""  # set when generation failed; ``sources`` still hold what was retrieved
+    short_answer: str = ""  # the answer's first line when the model gave a short answer first
 
     def to_dict(self, include_passages: bool = False) -> dict[str, Any]:
         """The JSON shape of ``newsrag ask --json``."""
@@ -81,6 +82,7 @@ class Answer:
         return {
             "question": self.question,
             "answer": self.answer,
+            "short_answer": self.short_answer,
             "refused": self.refused,
             "citations": citations,
             "backend": self.backend,

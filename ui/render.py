@@ -56,8 +56,12 @@ def answer_html(text: str, turn: int) -> str:
         )
         return f" {links}"
 
-    escaped = html.escape(text, quote=False)
-    return MARKER_RE.sub(link, escaped)
+    escaped = MARKER_RE.sub(link, html.escape(text, quote=False))
+    head, newline, rest = escaped.partition("\n")
+    if not newline:
+        return escaped
+    # Short answer first, then what supports it: the first line stands out.
+    return f'<strong class="nr-short">{head}</strong><br>' + rest.replace("\n", "<br>")
 
 
 def message_html(turn: Turn, streaming_text: str = "") -> str:

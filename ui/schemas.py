@@ -48,7 +48,7 @@ class AskRequest(BaseModel):
     )
     top_k: int | None = Field(None, ge=1, le=50, description="Passages to answer from (default: the server's).")
     as_of: date | None = Field(
-        None, description="The date the question is asked at (default today): recent articles before it rank higher."
+        None, description="Ask as of this date: articles of the days before it rank higher (default: no date steering)."
     )
     stream: bool = Field(False, description="Answer as server-sent events: sources, text pieces, answer, end.")
     raw: bool = Field(
@@ -190,9 +190,7 @@ class ChatRequest(BaseModel):
     stream_options: StreamOptions | None = None
     n: int = Field(1, ge=1, le=1, description="Only one choice is generated.")
     top_k: int | None = Field(None, ge=1, le=50, description="newsrag extension: passages to answer from.")
-    as_of: date | None = Field(
-        None, description="newsrag extension: the date the question is asked at (default today)."
-    )
+    as_of: date | None = Field(None, description="newsrag extension: ask as of this date (recent articles first).")
 
 
 class AssistantMessage(BaseModel):

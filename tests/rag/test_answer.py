@@ -162,3 +162,67 @@ def test_a_supported_answer_with_a_caveat_later_is_kept(ingested, fake_embedder)
     eng, _ = engine(ingested, fake_embedder, [reply])
     answer = eng.ask("How long is the truce in the proposed ceasefire that officials outlined?")
     assert not answer.refused and "60 days" in answer.answer
+
+
+def test_a_short_answer_first_is_kept_apart_and_its_label_removed(ingested, fake_embedder) -> None:
+    reply = "Answer: 60 days\nThe proposed truce would last 60 days [1]."
+    eng, _ = engine(ingested, fake_embedder, [reply, reply])
+    question = "How long is the truce in the proposed ceasefire that officials outlined?"
+    answer = eng.ask(question)
+    assert not answer.refused and answer.short_answer == "60 days"
+    assert "Answer:" not in answer.answer and answer.answer.startswith("60 days")
+    assert answer.citations and all("60-day truce" in c.quote for c in answer.citations)
+    pieces = list(eng.stream(question, verified=True))
+    assert "".join(p for p in pieces if isinstance(p, str)) == pieces[-1].answer == answer.answer
+
+
+def test_a_labelled_i_dont_know_is_a_refusal(ingested, fake_embedder) -> None:
+    eng, _ = engine(ingested, fake_embedder, ["Answer: I don't know."])
+    answer = eng.ask("How long is the truce in the proposed ceasefire that officials outlined?")
+    assert answer.refused and answer.answer == REFUSAL_TEXT and answer.short_answer == ""
+
+
+def test_an_unlabelled_reply_has_no_short_answer(ingested, fake_embedder) -> None:
+    eng, _ = engine(ingested, fake_embedder, ["The proposed truce would last 60 days [1]."])
+    answer = eng.ask("How long is the truce in the proposed ceasefire that officials outlined?")
+    assert not answer.refused and answer.short_answer == "" and "60 days" in answer.answer
+
+
+def test_a_context_budget_gives_the_model_only_the_best_sentences(ingested, fake_embedder) -> None:
+    gen = FakeGenerator(["Answer: 60 days\nThe proposed truce would last 60 days [1]."])
+    eng = AnswerEngine(
+        HybridRetriever(ingested, fake_embedder, "hybrid"), gen, fake_embedder, ingested.count, top_k=4,
+        context_tokens=120, count_tokens=str.split,
+    )  # fmt: skip
+    answer = eng.ask("How long is the truce in the proposed ceasefire that officials outlined?")
+    assert not answer.refused and answer.short_answer == "60 days"
+    passages = gen.prompts[0].passages
+    assert sum(len(p.text.split()) + len(p.title.split()) for p in passages) <= 120
+    assert any("60-day truce" in p.text for p in passages)
+    assert answer.citations and "60-day truce" in answer.citations[0].quote
+
+
+def test_narration_about_the_passages_is_taken_off_the_supporting_sentence(ingested, fake_embedder) -> None:
+    reply = 'Answer: 60 days\nPassage [1] states that "the proposed ceasefire includes a 60-day truce." [1]'
+    eng, _ = engine(ingested, fake_embedder, [reply])
+    answer = eng.ask("How long is the truce in the proposed ceasefire that officials outlined?")
+    assert answer.short_answer == "60 days"
+    support = answer.answer.split("\n")[1]
+    assert support.startswith("The proposed ceasefire includes a 60-day truce") and "Passage" not in support
+    assert answer.citations and "60-day truce" in answer.citations[0].quote
+
+
+def test_a_one_name_short_answer_is_cited_and_a_hedge_after_it_dropped(ingested, fake_embedder) -> None:
+    reply = "Qatar\n\nI don't know."
+    eng, _ = engine(ingested, fake_embedder, [reply, reply])
+    question = "Which country suspended its mediation role in the Gaza truce talks?"
+    answer = eng.ask(question)
+    assert not answer.refused and answer.answer == "Qatar [1]"
+    assert answer.citations and "Qatar" in answer.citations[0].quote
+    pieces = list(eng.stream(question, verified=True))
+    assert "".join(p for p in pieces if isinstance(p, str)) == pieces[-1].answer == "Qatar [1]"
+
+
+def test_a_lone_name_without_a_support_line_is_not_enough_to_answer(ingested, fake_embedder) -> None:
+    eng, _ = engine(ingested, fake_embedder, ["Qatar"])
+    assert eng.ask("Which country suspended its mediation role in the Gaza truce talks?").refused

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.cite import SentenceVerifier, split_sentences, verify
+from rag.prompt import drop_meta
 from rag.types import Hit
 
 TRUCE = Hit(
@@ -108,3 +109,18 @@ def test_a_sentence_is_released_only_once_the_next_has_begun() -> None:
     assert checker.feed(" [") == []  # a marker may still follow the full stop
     assert checker.feed("1] Amos") == ["The proposed truce lasts 60 days [1]."]
     assert checker.first_sentence == "The proposed truce lasts 60 days [1]." and checker.cited
+
+
+@pytest.mark.parametrize(
+    ("said", "kept"),
+    [
+        ("Passage states that the truce lasts 60 days", "The truce lasts 60 days"),
+        ("This fact is supported by passage, which states that Hochstein leads", "Hochstein leads"),
+        ('Fact from passage: "The event included a Pride walk."', "The event included a Pride walk."),
+        ("Passage [2] confirms this by stating that Qassem said so", "Qassem said so"),
+        ("Passages of the law were debated on Monday.", "Passages of the law were debated on Monday."),
+        ("The passage of the bill was delayed.", "The passage of the bill was delayed."),
+    ],
+)
+def test_narration_prefixes_are_dropped_and_news_is_not(said: str, kept: str) -> None:
+    assert drop_meta(said) == kept

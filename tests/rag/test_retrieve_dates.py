@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from index.chunk import make_splitter, published_day
+from index.chunk import UNDATED, make_splitter, published_day
 from index.embed import LlamaIndexEmbedding, token_counter
 from index.ingest import ingest_paths
 from index.store import ChromaStore
@@ -60,8 +60,8 @@ def _retriever(store: ChromaStore, embedder: FakeEmbedder, mode: RetrievalMode, 
 
 def test_chunks_carry_their_publication_day_as_a_number(weekly: ChromaStore) -> None:
     got = weekly.collection.get(include=["metadatas"])
-    days = sorted(m["published_day"] for m in got["metadatas"] if "published_day" in m)
-    assert days == [published_day(date.fromisoformat(d)) for d in WEEKS]
+    days = sorted(m["published_day"] for m in got["metadatas"])
+    assert days == [UNDATED] + [published_day(date.fromisoformat(d)) for d in WEEKS]
     assert published_day(date(1970, 1, 2)) == 1
 
 
@@ -72,7 +72,8 @@ def test_the_story_of_the_week_before_the_question_ranks_first(
 ) -> None:
     as_of = date.fromordinal(date.fromisoformat(asked).toordinal() + 2)
     hits = _retriever(weekly, fake_embedder, mode, days=6).retrieve(QUESTION, 3, as_of)
-    assert hits[0].published_at == asked and WEEKS[asked] in hits[0].text
+    dated = [h for h in hits if h.published_at]  # the undated history article is neutral
+    assert dated[0].published_at == asked and WEEKS[asked] in dated[0].text
 
 
 def test_without_a_date_or_with_recency_off_the_ranking_ignores_dates(
@@ -85,6 +86,23 @@ def test_without_a_date_or_with_recency_off_the_ranking_ignores_dates(
 
 def test_nothing_recent_falls_back_to_the_best_older_matches(weekly: ChromaStore, fake_embedder: FakeEmbedder) -> None:
     retriever = _retriever(weekly, fake_embedder, "hybrid", days=7)
-    hits = retriever.retrieve(QUESTION, 5, date(2026, 12, 1))  # years after every story
-    assert len(hits) == 5 and any(h.title == "Rowing championship history" for h in hits)
-    assert [h.chunk_id for h in hits] == [h.chunk_id for h in retriever.retrieve(QUESTION, 5)]
+    hits = retriever.retrieve(QUESTION, 5, date(2026, 12, 1))  # years after every dated story
+    assert hits[0].title == "Rowing championship history"  # undated: may be recent, so not steered down
+    assert sorted(h.published_at for h in hits[1:]) == sorted(WEEKS)  # the old stories are still found
+
+
+@pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid"])
+def test_undated_articles_are_ranked_as_if_no_date_was_given(
+    store: ChromaStore, fake_embedder: FakeEmbedder, samples_dir: Path, mode: RetrievalMode, tmp_path: Path
+) -> None:
+    undated = tmp_path / "undated"
+    undated.mkdir()
+    for n, path in enumerate(sorted(samples_dir.glob("*.txt"))):
+        lines = [line for line in path.read_text(encoding="utf-8").splitlines() if "/2024" not in line]
+        (undated / f"{n}.txt").write_text("\n".join(lines), encoding="utf-8")
+    ingest_paths([undated], store, make_splitter(token_counter(), 200, 30), LlamaIndexEmbedding(fake_embedder))
+    assert not any(a.published_at for a in store.articles())
+    retriever = _retriever(store, fake_embedder, mode, days=7)
+    question = "How long is the proposed truce between Israel and Hezbollah?"
+    plain = [h.chunk_id for h in retriever.retrieve(question, 6)]
+    assert [h.chunk_id for h in retriever.retrieve(question, 6, date(2024, 11, 27))] == plain

@@ -109,3 +109,10 @@ def test_a_queued_turn_says_how_many_answers_are_ahead_until_text_arrives() -> N
     assert "Queued" not in message_html(turn, "The truce [1]")
     done = Turn(number=1, question="q?", citations=[], answer="A.", timings={"queued": 3.0, "total": 9.0})
     assert "queued 3.0 s" in message_html(done) and "Queued:" not in message_html(done)
+
+
+def test_a_short_answer_line_stands_out_above_its_support() -> None:
+    out = answer_html("60 days [1]\nThe truce would last 60 days <b>[1]</b>.", 3)
+    assert out.startswith('<strong class="nr-short">60 days <a class="nr-cite"')
+    assert "<br>The truce" in out and "&lt;b&gt;" in out
+    assert "<strong" not in answer_html("One line [1].", 3)

@@ -1,0 +1,155 @@
+"""Retrieval ablation on RealTimeQA: how often the gold answer reaches the model, per setting.
+
+    .venv/bin/python benchmarks/rtqa_retrieval.py ../shared/datasets/realtimeqa-dev --work /tmp/rtqa-bench
+
+Builds the pooled corpus (``evals.realtimeqa``) and ingests it into ``WORK/index`` with the
+default settings unless an index is already there (``--index DIR`` reuses one), then runs
+every question through each retrieval variant — no language model — and reports:
+
+- answer-in-context at a context budget: the gold answer occurs in the passages that fit in
+  BUDGET tokens (headline + text, MiniLM word pieces ≈ the LLM's tokens), taken in rank order;
+- recall@k: the same for the top k passages;
+- gold-article hit@1 and MRR@10 (questions with gold sources);
+- retrieval latency p50/p95.
+
+Each question is asked as of its own date (``question_date``), as ``newsrag eval`` does.
+Prints a Markdown table and writes ``WORK/retrieval.json``; nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from evals import metrics, realtimeqa
+from index.embed import token_counter
+from rag.api import NewsRAG
+from rag.retrieve import HybridRetriever
+from rag.select import select_context
+from rag.settings import Settings
+from rag.types import Hit
+
+DEPTH = 20
+BUDGETS = (600, 1000)
+RECALL_K = (1, 3, 5, 10)
+
+# name: (mode, recency_days, recency_weight[, sentences selected from the top N chunks])
+VARIANTS: dict[str, tuple[Any, ...]] = {
+    "dense": ("dense", 0, 1.0),
+    "bm25": ("bm25", 0, 1.0),
+    "hybrid": ("hybrid", 0, 1.0),
+    "hybrid + 7 days": ("hybrid", 7, 1.0),
+    "hybrid + 7 days x2": ("hybrid", 7, 2.0),
+    "hybrid + 7 days x4": ("hybrid", 7, 4.0),
+    "hybrid + 3 days x2": ("hybrid", 3, 2.0),
+    "hybrid + 14 days x2": ("hybrid", 14, 2.0),
+    "bm25 + 7 days x2": ("bm25", 7, 2.0),
+    "hybrid + 7 days, sentences of top 8": ("hybrid", 7, 1.0, 8),
+    "hybrid + 7 days, sentences of top 12": ("hybrid", 7, 1.0, 12),
+    "hybrid + 7 days, sentences of top 20": ("hybrid", 7, 1.0, 20),
+}
+
+
+def _sources(hits: list[Hit]) -> list[str]:
+    seen: list[str] = []
+    for h in hits:
+        key = h.url or h.source
+        if key not in seen:
+            seen.append(key)
+    return seen
+
+
+def evaluate(retriever: HybridRetriever, items: list[Any], count: Any, select_from: int = 0) -> dict[str, Any]:
+    aic = {b: [] for b in BUDGETS}  # type: dict[int, list[float]]
+    recall = {k: [] for k in RECALL_K}  # type: dict[int, list[float]]
+    hit1, mrr, times = [], [], []
+    for item in items:
+        as_of = date.fromisoformat(item.date) if item.date else None
+        t0 = time.perf_counter()
+        hits = retriever.retrieve(item.question, DEPTH, as_of)
+        times.append(time.perf_counter() - t0)
+        if item.answerable:
+            for budget in BUDGETS:
+                if select_from:
+                    chosen = select_context(item.question, hits[:select_from], budget, count)
+                    aic[budget].append(metrics.answer_in_context([h.text for h in chosen], item.golds))
+                    continue
+                used, texts = 0, []
+                for h in hits:
+                    cost = len(count(h.title)) + len(count(h.text)) + 8  # + "[n] (date)" framing
+                    if used + cost > budget:
+                        break
+                    used += cost
+                    texts.append(h.text)
+                aic[budget].append(metrics.answer_in_context(texts, item.golds))
+            for k in RECALL_K:
+                recall[k].append(metrics.answer_in_context([h.text for h in hits[:k]], item.golds))
+        if item.sources:
+            ranking = _sources(hits)
+            h, _ = metrics.hit_and_rr(ranking, item.sources, 1)
+            _, rr = metrics.hit_and_rr(ranking, item.sources, 10)
+            hit1.append(h)
+            mrr.append(rr)
+    ms = sorted(t * 1000 for t in times)
+    return {
+        **{f"aic@{b}tok": statistics.fmean(v) for b, v in aic.items()},
+        **{f"recall@{k}": statistics.fmean(v) for k, v in recall.items()},
+        "hit@1": statistics.fmean(hit1) if hit1 else None,
+        "mrr@10": statistics.fmean(mrr) if mrr else None,
+        "p50_ms": statistics.median(ms),
+        "p95_ms": ms[int(0.95 * (len(ms) - 1))],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("data", type=Path, help="RealTimeQA folder (qa/, gcs/, gold/)")
+    parser.add_argument("--work", type=Path, default=Path("rtqa-bench"), help="corpus, index and results go here")
+    parser.add_argument("--index", type=Path, help="data dir of an existing index of the pooled corpus")
+    parser.add_argument("--only", nargs="*", help="variant names to run (default: all)")
+    args = parser.parse_args()
+
+    corpus, _, items = realtimeqa.build(args.data, args.work)
+    data_dir = args.index or args.work / "index"
+    rag = NewsRAG(Settings(data_dir=data_dir, backend="extractive"))
+    if rag.store.count() == 0:
+        t0 = time.perf_counter()
+        rag.ingest([corpus])
+        print(f"ingested {rag.store.count()} chunks in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    count = token_counter()
+    retriever = rag.retriever
+    retriever.warm()
+    results = {}
+    answerable = sum(1 for i in items if i.answerable)
+    with_gold = sum(1 for i in items if i.sources)
+    print(
+        f"{len(items)} questions ({answerable} answerable, {with_gold} with gold articles), {rag.store.count()} chunks"
+    )
+    print()
+    cols = (
+        [f"aic@{b}tok" for b in BUDGETS] + [f"recall@{k}" for k in RECALL_K] + ["hit@1", "mrr@10", "p50_ms", "p95_ms"]
+    )
+    print("| variant | " + " | ".join(cols) + " |")
+    print("|---" * (len(cols) + 1) + "|")
+    for name, (mode, days, weight, *select) in VARIANTS.items():
+        if args.only and name not in args.only:
+            continue
+        # One retriever, its BM25 index built once, re-pointed per variant.
+        retriever._mode, retriever._recency_days, retriever._recency_weight = mode, days, weight
+        row = evaluate(retriever, items, count, select[0] if select else 0)
+        results[name] = row
+        cells = [f"{row[c]:.3f}" if "ms" not in c else f"{row[c]:.0f}" for c in cols]
+        print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
+    (args.work / "retrieval.json").write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -30,12 +30,12 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from evals import metrics, realtimeqa
+from evals.runner import article_ranking
 from index.embed import token_counter
 from rag.api import NewsRAG
 from rag.retrieve import HybridRetriever
 from rag.select import select_context
 from rag.settings import Settings
-from rag.types import Hit
 
 DEPTH = 20
 BUDGETS = (600, 1000)
@@ -56,15 +56,6 @@ VARIANTS: dict[str, tuple[Any, ...]] = {
     "hybrid + 7 days, sentences of top 12": ("hybrid", 7, 1.0, 12),
     "hybrid + 7 days, sentences of top 20": ("hybrid", 7, 1.0, 20),
 }
-
-
-def _sources(hits: list[Hit]) -> list[str]:
-    seen: list[str] = []
-    for h in hits:
-        key = h.url or h.source
-        if key not in seen:
-            seen.append(key)
-    return seen
 
 
 def evaluate(retriever: HybridRetriever, items: list[Any], count: Any, select_from: int = 0) -> dict[str, Any]:
@@ -93,7 +84,7 @@ def evaluate(retriever: HybridRetriever, items: list[Any], count: Any, select_fr
             for k in RECALL_K:
                 recall[k].append(metrics.answer_in_context([h.text for h in hits[:k]], item.golds))
         if item.sources:
-            ranking = _sources(hits)
+            ranking = article_ranking(hits)
             h, _ = metrics.hit_and_rr(ranking, item.sources, 1)
             _, rr = metrics.hit_and_rr(ranking, item.sources, 10)
             hit1.append(h)

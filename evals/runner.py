@@ -80,7 +80,7 @@ def index_dir(cache_root: Path, corpus_key: str, settings: Settings) -> Path:
     return cache_root / hashlib.sha256(spec.encode()).hexdigest()[:16]
 
 
-def _sources(hits: Sequence[Hit]) -> list[str]:
+def article_ranking(hits: Sequence[Hit]) -> list[str]:
     """Article sources in rank order, one entry per article."""
     seen: list[str] = []
     for h in hits:
@@ -111,10 +111,10 @@ def score(item: EvalItem, answer: Answer, ranked: Sequence[Hit], top_k: int) -> 
     else:
         m["refusal_accuracy"] = float(answer.refused)
     if item.sources:
-        article_ranking = _sources(ranked)
-        m["hit@1"], _ = metrics.hit_and_rr(article_ranking, item.sources, 1)
-        m[f"hit@{top_k}"], _ = metrics.hit_and_rr(_sources(answer.sources), item.sources, top_k)
-        _, m["mrr@10"] = metrics.hit_and_rr(article_ranking, item.sources, MRR_DEPTH)
+        articles = article_ranking(ranked)
+        m["hit@1"], _ = metrics.hit_and_rr(articles, item.sources, 1)
+        m[f"hit@{top_k}"], _ = metrics.hit_and_rr(article_ranking(answer.sources), item.sources, top_k)
+        _, m["mrr@10"] = metrics.hit_and_rr(articles, item.sources, MRR_DEPTH)
         if answer.citations:
             m["citation_article_precision"] = sum(
                 metrics.source_matches(c.url or c.source, item.sources)

@@ -148,11 +148,12 @@ class AnswerEngine:
         released = False
         unlabel = Unlabel()
         t_wait = time.perf_counter()
+        waited = False
         for ahead in self.gate.enter():
-            timings["queued"] = 0.0
+            waited = True
             yield Queued(ahead)
         t_gen = time.perf_counter()
-        if "queued" in timings:
+        if waited:
             timings["queued"] = t_gen - t_wait
         try:
             for piece in unlabel(self.generator.stream(prompt, self.max_tokens)):

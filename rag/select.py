@@ -28,7 +28,6 @@ Counter = Callable[[str], Sequence[object]]  # text -> its tokens (only their nu
 GAP = " … "
 FRAMING_TOKENS = 8  # "[n] " and the date around each passage's headline
 RANK_PRIOR = 0.35  # how much the retriever's rank weighs against question coverage
-NEIGHBOURS = True
 
 
 def select_context(question: str, hits: Sequence[Hit], budget: int, count: Counter) -> list[Hit]:
@@ -84,7 +83,7 @@ def select_context(question: str, hits: Sequence[Hit], budget: int, count: Count
         h, i, _ = sentences[j]
         for neighbour in (i + 1, i - 1):  # context for the sentence, if there is room
             k = index.get((h, neighbour))
-            if NEIGHBOURS and k is not None and k not in chosen:
+            if k is not None and k not in chosen:
                 take(k)
     out = []
     for h in sorted(headed):

@@ -2,7 +2,8 @@
 
 A thin layer over one Chroma collection (embedded ``PersistentClient`` under the data dir,
 an ``HttpClient`` to a Chroma server, or any client passed in) and llama-index's
-``ChromaVectorStore`` for adding and dense search. The collection is the only record of
+``ChromaVectorStore`` (for its record layout). Dense search asks Chroma for ids and distances;
+the caller keeps the chunks (``all_chunks``). The collection is the only record of
 what was ingested: every chunk carries its file's path, content hash and chunk count, so
 "is this file unchanged and complete?" is answered from the index itself and cannot drift
 from a separate manifest. The collection remembers which embedder built it and refuses a
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import math
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -26,8 +26,8 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
+import numpy as np
 from llama_index.core.schema import BaseNode, MetadataMode, TextNode
-from llama_index.core.vector_stores.types import VectorStoreQuery
 from llama_index.core.vector_stores.utils import node_to_metadata_dict
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
@@ -188,11 +188,25 @@ def _reachable(method: Callable[Concatenate[ChromaStore, P], R]) -> Callable[Con
 class ChromaStore:
     """Chunks of articles in one Chroma collection."""
 
-    def __init__(self, client: Any, collection: str, embedder_name: str, location: str = "") -> None:
-        """``location`` (a server URL) names the server in errors."""
+    def __init__(
+        self,
+        client: Any,
+        collection: str,
+        embedder_name: str,
+        location: str = "",
+        reopen: Callable[[], Any] | None = None,
+    ) -> None:
+        """``location`` (a server URL) names the server in errors; ``reopen`` makes a fresh client
+        of an embedded index (see ``refresh``)."""
         self._client = client
+        self._reopen = reopen
         self.location = public_url(location) if location else "the configured URL"
-        self.collection = client.get_or_create_collection(
+        self._open(collection, embedder_name)
+        # Chroma refuses larger writes (5,461 on these builds); one big JSONL file exceeds it.
+        self.max_batch = int(client.get_max_batch_size())
+
+    def _open(self, collection: str, embedder_name: str) -> None:
+        self.collection = self._client.get_or_create_collection(
             collection,
             embedding_function=None,  # never let chromadb fetch its default ONNX model
             configuration={"hnsw": {"space": "cosine"}},
@@ -205,8 +219,20 @@ class ChromaStore:
                 "use the same embedder, or a new NEWSRAG_DATA_DIR/NEWSRAG_COLLECTION and re-ingest"
             )
         self.vector_store = ChromaVectorStore(chroma_collection=self.collection)
-        # Chroma refuses larger writes (5,461 on these builds); one big JSONL file exceeds it.
-        self.max_batch = int(client.get_max_batch_size())
+
+    def refresh(self) -> bool:
+        """Reopen an embedded index to see what another process wrote since it was opened.
+
+        An embedded Chroma client keeps the vectors it loaded: after another process (a
+        ``newsrag ingest`` beside a running ``serve``) adds chunks, it counts and lists them
+        but fails to return their vectors. Returns False for a server (always current).
+        """
+        if self._reopen is None:
+            return False
+        meta = self.collection.metadata or {}
+        self._client = self._reopen()
+        self._open(self.collection.name, str(meta.get("embedder", "")))
+        return True
 
     @_reachable
     def count(self) -> int:
@@ -305,34 +331,51 @@ class ChromaStore:
 
     @_reachable
     def all_nodes(self) -> list[TextNode]:
-        """Every chunk as a text node (for the BM25 index)."""
+        """Every chunk as a text node."""
+        return self.all_chunks(embeddings=False)[0]
+
+    @_reachable
+    def all_chunks(self, embeddings: bool = True) -> tuple[list[TextNode], np.ndarray]:
+        """Every chunk as a text node, and their vectors as rows of a float32 matrix (or empty)."""
+        from chromadb.errors import InternalError
+
+        try:
+            return self._all_chunks(embeddings)
+        except InternalError:
+            if not self.refresh():  # another process wrote since we opened the index
+                raise
+            return self._all_chunks(embeddings)
+
+    def _all_chunks(self, embeddings: bool) -> tuple[list[TextNode], np.ndarray]:
         nodes: list[TextNode] = []
+        rows: list[np.ndarray] = []
+        include = ["metadatas", "documents"] + (["embeddings"] if embeddings else [])
         offset = 0
         while True:
-            page = self.collection.get(include=["metadatas", "documents"], limit=_PAGE, offset=offset)
+            page = self.collection.get(include=include, limit=_PAGE, offset=offset)  # type: ignore[arg-type]
             for chunk_id, text, meta in zip(
                 page["ids"], page["documents"] or [], page["metadatas"] or [], strict=False
             ):
                 nodes.append(_node(chunk_id, text, meta))
+            if embeddings and len(page["ids"]):
+                rows.append(np.asarray(page["embeddings"], dtype=np.float32))
             if len(page["ids"]) < _PAGE:
-                return nodes
+                break
             offset += _PAGE
+        matrix = np.concatenate(rows) if rows else np.zeros((0, 0), dtype=np.float32)
+        return nodes, matrix
 
     @_reachable
-    def dense_search(
-        self, embedding: list[float], k: int, where: dict[str, Any] | None = None
-    ) -> list[tuple[TextNode, float]]:
-        """Nearest chunks by cosine similarity, best first; ``where`` filters on chunk metadata."""
-        size = self.count()
-        if k <= 0 or size == 0:
+    def nearest_ids(self, embedding: list[float], k: int) -> list[tuple[str, float]]:
+        """Ids of the ``k`` nearest chunks with their cosine similarity, best first.
+
+        Asks Chroma for ids and distances only: the caller has the chunks (``all_chunks``).
+        """
+        if k <= 0:
             return []
-        query = VectorStoreQuery(query_embedding=embedding, similarity_top_k=min(k, size))
-        result = self.vector_store.query(query, where=where) if where else self.vector_store.query(query)
-        out = []
-        for node, sim in zip(result.nodes or [], result.similarities or [], strict=False):
-            # ChromaVectorStore reports exp(-distance); cosine distance = 1 - cos.
-            out.append((_as_text_node(node), 1.0 + math.log(max(sim, 1e-12))))
-        return out
+        got = self.collection.query(query_embeddings=[embedding], n_results=k, include=["distances"])
+        ids, distances = got["ids"][0], (got["distances"] or [[]])[0]
+        return [(chunk_id, 1.0 - float(d)) for chunk_id, d in zip(ids, distances, strict=False)]
 
 
 def _only(values: set[str]) -> str:

@@ -10,13 +10,14 @@ ask for.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from llama_index.core.node_parser import SentenceSplitter
 
 from index.chunk import make_splitter
 from index.embed import Embedder, MiniLMEmbedder, OpenAIEmbedder, token_counter
 from index.errors import BackendUnavailableError, ConfigError
-from index.store import ChromaStore, http_client, persistent_client, public_url
+from index.store import ChromaStore, http_client, persistent_client, public_url, release_client
 from rag import model_files
 from rag.gate import AnswerGate
 from rag.generator import ExtractiveGenerator, Generator
@@ -50,7 +51,13 @@ def make_store(settings: Settings, embedder: Embedder) -> ChromaStore:
             settings.chroma_timeout,
         )
         return ChromaStore(client, settings.collection, embedder.name, location=settings.chroma_url)
-    return ChromaStore(persistent_client(settings.chroma_path), settings.collection, embedder.name)
+    path = settings.chroma_path
+
+    def reopen() -> Any:
+        release_client(path)
+        return persistent_client(path)
+
+    return ChromaStore(persistent_client(path), settings.collection, embedder.name, reopen=reopen)
 
 
 def store_location(settings: Settings) -> str:

@@ -1,18 +1,20 @@
 """Find the passages that answer a question: dense, BM25, or both fused.
 
-Dense search goes through Chroma; BM25 uses llama-index's ``BM25Retriever`` over the same
-chunks (headline and date included in the indexed text), built lazily and rebuilt when
-the index changes. Hybrid mode fuses the two rankings with reciprocal rank fusion. We fuse
-here rather than with llama-index's ``QueryFusionRetriever`` because the answer step needs
-each hit's cosine similarity to the question (for refusing when nothing is relevant),
-which that retriever discards; the fusion itself is a few lines.
+Dense search goes through Chroma; BM25 uses ``rag.bm25`` (bm25s, the engine inside
+llama-index's ``BM25Retriever``, ranking as it does) over the same chunks (headline and date
+included in the indexed text). Both read the chunks from ``rag.chunk_table``, loaded lazily
+and reloaded when the index changes. Hybrid mode
+fuses the two rankings with reciprocal rank fusion. We fuse here rather than with
+llama-index's ``QueryFusionRetriever`` because the answer step needs each hit's cosine
+similarity to the question (for refusing when nothing is relevant), which that retriever
+discards; the fusion itself is a few lines.
 
 Date-aware: given the date a question is asked "as of", chunks of articles published in the
 ``recency_days`` before it — and of undated articles, which may be just as recent — are
-ranked a second time on their own (dense with a Chroma metadata filter, BM25 filtered from
-a deeper list), and that ranking joins the fusion with ``recency_weight``. Articles known to
-be older (or newer) are steered down, still found when nothing in the window matches.
-Without an as-of date nothing changes.
+ranked a second time on their own (dense by an exact dot product over the window's chunks,
+BM25 from the same scores with the other chunks masked out), and that ranking joins the fusion with
+``recency_weight``. Articles known to be older (or newer) are steered down, still found when
+nothing in the window matches. Without an as-of date nothing changes.
 
 Query expansion and context selection under a token budget are not here.
 """
@@ -21,20 +23,18 @@ from __future__ import annotations
 
 import threading
 from datetime import date
-from typing import Any, Protocol
+from typing import Protocol
 
-from llama_index.core.schema import BaseNode, TextNode
+from llama_index.core.schema import TextNode
 
-from index.chunk import UNDATED, published_day
+from index.chunk import published_day
 from index.embed import Embedder
 from index.store import ChromaStore
+from rag.chunk_table import ChunkTable
 from rag.settings import RetrievalMode
 from rag.types import Hit
 
 RRF_K = 60  # the usual reciprocal-rank constant: damps the weight of the very first ranks
-
-
-BM25_WINDOW_DEPTH = 25  # BM25 looks this many times deeper for chunks inside the date window
 
 
 class Retriever(Protocol):
@@ -59,43 +59,48 @@ class HybridRetriever:
         self._candidates = candidates
         self._recency_days = recency_days
         self._recency_weight = recency_weight
-        self._bm25: Any = None
-        self._bm25_key: tuple[int, int] | None = None
-        self._bm25_lock = threading.Lock()  # UI/server threads share one retriever
+        self._table: ChunkTable | None = None
+        self._table_key: tuple[int, int] | None = None
+        self._table_lock = threading.Lock()  # UI/server threads share one retriever
         self.generation = 0  # bumped by the owner after it changes the index
 
     def warm(self) -> None:
-        """Load the embedder and build the BM25 index now rather than on the first question."""
+        """Load the embedder and the chunk table (and BM25) now rather than on the first question."""
         self._embedder.embed_query("warm up")
-        if self._mode in ("bm25", "hybrid") and self._store.count():
-            self._bm25_search("warm up", 1)
+        size = self._store.count()
+        if size:
+            table = self._chunk_table(size)
+            if self._mode in ("bm25", "hybrid"):
+                _ = table.bm25
 
     def retrieve(self, query: str, k: int, as_of: date | None = None) -> list[Hit]:
         """The ``k`` best chunks for ``query``; with ``as_of``, recent articles are steered up."""
-        if self._store.count() == 0:
+        size = self._store.count()
+        if size == 0:
             return []
+        table = self._chunk_table(size)
         q_vec = self._embedder.embed_query(query)
-        depth = max(k, self._candidates)
+        depth = min(max(k, self._candidates), size)
         window = self._window(as_of)
+        mask = table.inside(window) if window else None
         rankings: list[list[TextNode]] = []
         weights: list[float] = []
         if self._mode in ("dense", "hybrid"):
-            rankings.append([node for node, _ in self._store.dense_search(q_vec, depth)])
+            found = self._store.nearest_ids(q_vec, depth)
+            rankings.append([table.nodes[table.position[i]] for i, _ in found if i in table.position])
             weights.append(1.0)
-            if window:
-                in_window = {"$and": [{"published_day": {"$gte": window[0]}}, {"published_day": {"$lte": window[1]}}]}
-                where = {"$or": [in_window, {"published_day": UNDATED}]}
-                rankings.append([node for node, _ in self._store.dense_search(q_vec, depth, where=where)])
+            if mask is not None:
+                rankings.append([node for node, _ in table.nearest(q_vec, depth, mask)])
                 weights.append(self._recency_weight)
         if self._mode in ("bm25", "hybrid"):
-            found = self._bm25_search(query, depth * BM25_WINDOW_DEPTH if window else depth)
-            rankings.append(found[:depth])
+            scores = table.bm25.scores(query)
+            rankings.append(table.bm25.top(scores, depth))
             weights.append(1.0)
-            if window:
-                rankings.append([n for n in found if _in_window(n, window)][:depth])
+            if mask is not None:
+                rankings.append(table.bm25.top(scores, depth, mask))
                 weights.append(self._recency_weight)
         fused = rrf(rankings, weights)[:k]
-        sims = self._similarities(q_vec, [node.node_id for node, _ in fused])
+        sims = table.similarity(q_vec, [node.node_id for node, _ in fused])
         return [_hit(node, score, sims.get(node.node_id, 0.0)) for node, score in fused]
 
     def _window(self, as_of: date | None) -> tuple[int, int] | None:
@@ -105,35 +110,14 @@ class HybridRetriever:
         last = published_day(as_of)
         return last - self._recency_days, last
 
-    def _bm25_search(self, query: str, depth: int) -> list[TextNode]:
-        with self._bm25_lock:
-            key = (self._store.count(), self.generation)
-            if self._bm25 is None or key != self._bm25_key:
-                import Stemmer
-                from llama_index.retrievers.bm25 import BM25Retriever
-
-                nodes: list[BaseNode] = list(self._store.all_nodes())
-                self._bm25 = BM25Retriever.from_defaults(
-                    nodes=nodes, similarity_top_k=depth, stemmer=Stemmer.Stemmer("english"), language="english"
-                )
-                self._bm25_key = key
-            bm25 = self._bm25
-            bm25.similarity_top_k = min(depth, self._store.count())
-            return [n.node for n in bm25.retrieve(query) if isinstance(n.node, TextNode)]
-
-    def _similarities(self, q_vec: list[float], ids: list[str]) -> dict[str, float]:
-        if not ids:
-            return {}
-        got = self._store.collection.get(ids=ids, include=["embeddings"])
-        out = {}
-        for chunk_id, vec in zip(got["ids"], got["embeddings"], strict=False):
-            out[chunk_id] = float(sum(a * b for a, b in zip(q_vec, vec, strict=False)))
-        return out
-
-
-def _in_window(node: TextNode, window: tuple[int, int]) -> bool:
-    day = node.metadata.get("published_day", UNDATED)
-    return not isinstance(day, int) or day == UNDATED or window[0] <= day <= window[1]
+    def _chunk_table(self, size: int) -> ChunkTable:
+        """Every stored chunk in memory, reloaded when the index changed."""
+        with self._table_lock:
+            key = (size, self.generation)
+            if self._table is None or key != self._table_key:
+                self._table = ChunkTable(*self._store.all_chunks())
+                self._table_key = key
+            return self._table
 
 
 def rrf(rankings: list[list[TextNode]], weights: list[float] | None = None) -> list[tuple[TextNode, float]]:

@@ -111,3 +111,35 @@ def test_two_ingests_of_the_same_folder_at_once(corpus: dict[str, Any]) -> None:
         assert proc.returncode == 0, err
         assert json.loads(out.strip().splitlines()[-1])["failed"] == 0
     assert snapshot(data_dir) == corpus["clean"]
+
+
+def test_a_running_process_sees_what_another_process_ingested(tmp_path: Path) -> None:
+    """``serve`` beside a CLI ``ingest``: the long-lived process finds the new article.
+
+    An embedded Chroma client keeps the vectors it loaded and fails to return those another
+    process wrote since; the store reopens the index when that happens.
+    """
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    (first / "rail.txt").write_text(
+        "Rail strike called off\n\nThe national rail strike planned for Monday was called off after a pay deal.\n",
+        encoding="utf-8",
+    )
+    (second / "bridge.txt").write_text(
+        "Harbour bridge to close for repairs\n\nThe harbour bridge in Tromso will close for 45 days of repairs "
+        "starting in March, the roads agency said.\n",
+        encoding="utf-8",
+    )
+    data_dir = tmp_path / "data"
+    for folder in (first,):
+        out, err = ingest(data_dir, folder).communicate(timeout=120)
+        assert json.loads(out.strip().splitlines()[-1])["failed"] == 0, err
+    rag = NewsRAG(Settings(data_dir=data_dir, backend="extractive"), embedder=FakeEmbedder())
+    assert "strike" in rag.ask("Was the rail strike called off?").answer.lower()  # index loaded in this process
+
+    out, err = ingest(data_dir, second).communicate(timeout=120)  # another process adds an article
+    assert json.loads(out.strip().splitlines()[-1])["failed"] == 0, err
+    answer = rag.ask("How long will the harbour bridge in Tromso close for repairs?")
+    assert "45 days" in answer.answer
+    assert answer.citations and answer.citations[0].title == "Harbour bridge to close for repairs"

@@ -3,7 +3,9 @@
 The flow per run: expand paths into files → hash each file → skip files whose hash and
 chunk count already match the index (no parsing, no embedding) → load, clean and chunk the
 others → embed in batches across files (llama-index's embedding transform) → replace each
-file's chunks in one write. A file that fails is reported with its reason and skipped; the
+file's chunks in one write. In a changed file, chunks whose headline, date and text are
+unchanged keep their stored vectors: one edited article in a 2,000-article JSONL file
+re-embeds that article only. A file that fails is reported with its reason and skipped; the
 rest of the batch still lands, except after a failed write that every later write would
 repeat (disk full, read-only, unreadable index, Chroma server gone): then the run stops and
 reports the files it did not store. A write the disk has no room for is refused before
@@ -22,7 +24,7 @@ from pathlib import Path
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.node_parser import SentenceSplitter
-from llama_index.core.schema import BaseNode
+from llama_index.core.schema import BaseNode, MetadataMode
 
 from index.chunk import chunk_articles
 from index.errors import FULL_BELOW, NewsragError, StorageError, StoreUnavailableError, storage_error
@@ -51,6 +53,7 @@ class _Pending:
     loaded: LoadedFile
     nodes: list[BaseNode]
     status: str
+    reused: int = 0
 
 
 def ingest_paths(
@@ -86,6 +89,7 @@ def ingest_paths(
                 continue
             loaded = load_file(path, data)
             nodes = chunk_articles(loaded.articles, loaded.file_hash, splitter)
+            reused = _reuse_vectors(nodes, store, key) if state and state.pipeline == pipeline else 0
         except NewsragError as err:
             report.files.append(FileResult(key, "failed", reason=str(err)))
             continue
@@ -95,8 +99,8 @@ def ingest_paths(
         except Exception as err:  # one broken file must not stop the batch
             report.files.append(FileResult(key, "failed", reason=f"{key}: {type(err).__name__}: {err}"))
             continue
-        pending.append(_Pending(loaded, nodes, "updated" if state else "ingested"))
-        pending_chunks += len(nodes)
+        pending.append(_Pending(loaded, nodes, "updated" if state else "ingested", reused))
+        pending_chunks += len(nodes) - reused
         if pending_chunks >= EMBED_GROUP:
             done, stop = _flush(pending, store, embed_model, pipeline, index_dir)
             report.files += done
@@ -112,6 +116,23 @@ def ingest_paths(
     if prune:
         report.removed_files = prune_missing(paths, files, known, store)
     return report
+
+
+def _reuse_vectors(nodes: Sequence[BaseNode], store: ChromaStore, file_path: str) -> int:
+    """Give nodes whose embedded text is already stored for this file their stored vector."""
+    stored = store.stored_vectors(file_path)
+    reused = 0
+    for node in nodes:
+        key = (
+            str(node.metadata.get("title", "")),
+            str(node.metadata.get("published_at", "") or ""),
+            node.get_content(metadata_mode=MetadataMode.NONE),
+        )
+        vector = stored.get(key)
+        if vector is not None:
+            node.embedding = vector
+            reused += 1
+    return reused
 
 
 def pipeline_id(splitter: SentenceSplitter, embed_model: BaseEmbedding) -> str:
@@ -130,9 +151,10 @@ def _flush(
     if not pending:
         return [], ""
     results: list[FileResult] = []
-    all_nodes = [node for p in pending for node in p.nodes]
+    to_embed = [node for p in pending for node in p.nodes if node.embedding is None]
     try:
-        embed_model(all_nodes)
+        if to_embed:
+            embed_model(to_embed)
     except Exception as err:
         reason = str(err) if isinstance(err, NewsragError) else f"embedding failed: {err}"
         return [FileResult(str(p.loaded.path), "failed", reason=reason) for p in pending], ""
@@ -159,6 +181,7 @@ def _flush(
                 articles=len(p.loaded.articles),
                 chunks=len(p.nodes),
                 reason="; ".join(p.loaded.warnings),
+                reused=p.reused,
             )
         )
     return results, ""

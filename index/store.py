@@ -366,6 +366,37 @@ class ChromaStore:
         return nodes, matrix
 
     @_reachable
+    def stored_vectors(self, file_path: str) -> dict[tuple[str, str, str], list[float]]:
+        """A file's stored vectors by what was embedded: (headline, date, passage text)."""
+        from chromadb.errors import InternalError
+
+        try:
+            return self._stored_vectors(file_path)
+        except InternalError:
+            if not self.refresh():  # another process wrote since we opened the index
+                raise
+            return self._stored_vectors(file_path)
+
+    def _stored_vectors(self, file_path: str) -> dict[tuple[str, str, str], list[float]]:
+        out: dict[tuple[str, str, str], list[float]] = {}
+        offset = 0
+        while True:
+            page = self.collection.get(
+                where={"file_path": file_path},
+                include=["metadatas", "documents", "embeddings"],  # type: ignore[list-item]
+                limit=_PAGE,
+                offset=offset,
+            )
+            vectors = page["embeddings"] if page["embeddings"] is not None else []
+            for text, meta, vector in zip(page["documents"] or [], page["metadatas"] or [], vectors, strict=False):
+                m = meta or {}
+                key = (str(m.get("title", "")), str(m.get("published_at", "") or ""), text or "")
+                out[key] = [float(x) for x in vector]
+            if len(page["ids"]) < _PAGE:
+                return out
+            offset += _PAGE
+
+    @_reachable
     def nearest_ids(self, embedding: list[float], k: int) -> list[tuple[str, float]]:
         """Ids of the ``k`` nearest chunks with their cosine similarity, best first.
 

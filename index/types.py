@@ -57,6 +57,7 @@ class FileResult:
     articles: int = 0
     chunks: int = 0
     reason: str = ""
+    reused: int = 0  # chunks of an updated file whose stored vectors were kept (text unchanged)
 
 
 @dataclass
@@ -76,6 +77,11 @@ class IngestReport:
     @property
     def chunks(self) -> int:
         return sum(f.chunks for f in self.files if f.status in ("ingested", "updated"))
+
+    @property
+    def embedded(self) -> int:
+        """Chunks that went through the embedder (stored ones with unchanged text are reused)."""
+        return self.chunks - sum(f.reused for f in self.files if f.status in ("ingested", "updated"))
 
     @property
     def failed(self) -> list[FileResult]:

@@ -109,10 +109,12 @@ def ingest(
         elif f.reason:
             err.print(f"[yellow]warning:[/] {escape(f.reason)}")
     embedded = report.count("ingested") + report.count("updated")
+    kept = report.chunks - report.embedded
     out.print(
         f"{len(report.files)} files: {report.count('ingested')} new, {report.count('updated')} updated, "
         f"{report.count('unchanged')} unchanged (skipped, not re-embedded), {len(report.failed)} failed. "
-        f"Embedded {report.articles} articles in {report.chunks} chunks from {embedded} files."
+        f"Embedded {report.articles} articles in {report.chunks} chunks from {embedded} files"
+        + (f" ({kept} unchanged chunks kept their stored vectors)." if kept else ".")
     )
     if report.removed_files:
         out.print(f"Pruned {len(report.removed_files)} files no longer on disk.")

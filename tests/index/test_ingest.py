@@ -151,3 +151,60 @@ def test_a_failed_update_keeps_the_old_version_of_the_file(corpus, store, splitt
     assert [f.status for f in report.files if f.path == str(target)] == ["updated"]
     texts = [n.get_content() for n in store.all_nodes() if n.metadata["file_path"] == str(target)]
     assert texts == ["The truce now lasts 90 days, officials said."]  # stale chunks gone
+
+
+def _articles(n: int, edited: int | None = None, inserted: bool = False) -> str:
+    import json
+
+    rows = [
+        {
+            "title": f"Council report {i}",
+            "text": "\n\n".join(
+                f"Paragraph {p} of report {i}: the council voted on road {i}-{p}"
+                + (" after a late amendment." if edited == i and p == 1 else ".")
+                for p in range(4)
+            ),
+            "published_at": f"2022-05-{1 + i % 28:02d}",
+        }
+        for i in range(n)
+    ]
+    if inserted:
+        rows.insert(0, {"title": "Breaking: bridge closed", "text": "The harbour bridge closed for 45 days."})
+    return "\n".join(json.dumps(r) for r in rows)
+
+
+def test_one_edited_article_in_a_big_file_is_the_only_one_re_embedded(tmp_path, store, splitter) -> None:
+    """Chunks whose headline, date and text are unchanged keep their stored vectors."""
+    path = tmp_path / "pool.jsonl"
+    path.write_text(_articles(40), encoding="utf-8")
+    embedder = FakeEmbedder()
+    first = _ingest([path], store, splitter, embedder)
+    assert first.embedded == first.chunks == store.count()
+    vectors = {(m["title"], d): v for m, d, v in _stored(store)}
+
+    path.write_text(_articles(40, edited=7), encoding="utf-8")
+    before = embedder.texts_embedded
+    report = _ingest([path], store, splitter, embedder)
+    assert report.count("updated") == 1
+    assert embedder.texts_embedded - before == report.embedded == 1  # report 7's one chunk
+    assert report.files[0].reused == report.chunks - 1 == store.count() - 1
+    after = _stored(store)
+    assert any("late amendment" in d for _, d, _ in after)
+    fresh = FakeEmbedder()
+    for meta, doc, vec in after:  # every stored vector is the one its text gets
+        expected = fresh.embed([f"{meta['title']}\n{meta['published_at']}\n\n{doc}"])[0]
+        assert vec == pytest.approx(expected, abs=1e-6)
+        if "late amendment" not in doc:
+            assert vec == pytest.approx(vectors[(meta["title"], doc)], abs=1e-6)
+
+    # An article inserted at the top shifts every chunk id: vectors are matched by text, not id.
+    path.write_text(_articles(40, edited=7, inserted=True), encoding="utf-8")
+    before = embedder.texts_embedded
+    report = _ingest([path], store, splitter, embedder)
+    assert embedder.texts_embedded - before == report.embedded == 1
+    assert store.count() == report.chunks
+
+
+def _stored(store):  # type: ignore[no-untyped-def]
+    got = store.collection.get(include=["metadatas", "documents", "embeddings"])
+    return list(zip(got["metadatas"], got["documents"], [list(map(float, v)) for v in got["embeddings"]], strict=True))

@@ -48,7 +48,7 @@ def bundled_minilm_path() -> Path:
 class MiniLMEmbedder:
     """all-MiniLM-L6-v2 from the local package, loaded lazily on first use."""
 
-    def __init__(self, model_path: Path | None = None, batch_size: int = 32, threads: int = 0) -> None:
+    def __init__(self, model_path: Path | None = None, batch_size: int = 8, threads: int = 0) -> None:
         self._path = model_path or bundled_minilm_path()
         self._batch_size = batch_size
         self._threads = threads

@@ -53,6 +53,7 @@ class _Pending:
     loaded: LoadedFile
     nodes: list[BaseNode]
     status: str
+    in_place: frozenset[str] = frozenset()  # reused vectors already stored under the same id
     reused: int = 0
 
 
@@ -89,7 +90,7 @@ def ingest_paths(
                 continue
             loaded = load_file(path, data)
             nodes = chunk_articles(loaded.articles, loaded.file_hash, splitter)
-            reused = _reuse_vectors(nodes, store, key) if state and state.pipeline == pipeline else 0
+            in_place = _reuse_vectors(nodes, store, key) if state and state.pipeline == pipeline else set()
         except NewsragError as err:
             report.files.append(FileResult(key, "failed", reason=str(err)))
             continue
@@ -99,8 +100,9 @@ def ingest_paths(
         except Exception as err:  # one broken file must not stop the batch
             report.files.append(FileResult(key, "failed", reason=f"{key}: {type(err).__name__}: {err}"))
             continue
-        pending.append(_Pending(loaded, nodes, "updated" if state else "ingested", reused))
-        pending_chunks += len(nodes) - reused
+        kept = [n for n in nodes if n.embedding is not None]
+        pending.append(_Pending(loaded, nodes, "updated" if state else "ingested", frozenset(in_place), len(kept)))
+        pending_chunks += len(nodes) - len(kept)
         if pending_chunks >= EMBED_GROUP:
             done, stop = _flush(pending, store, embed_model, pipeline, index_dir)
             report.files += done
@@ -118,21 +120,25 @@ def ingest_paths(
     return report
 
 
-def _reuse_vectors(nodes: Sequence[BaseNode], store: ChromaStore, file_path: str) -> int:
-    """Give nodes whose embedded text is already stored for this file their stored vector."""
+def _reuse_vectors(nodes: Sequence[BaseNode], store: ChromaStore, file_path: str) -> set[str]:
+    """Give nodes whose embedded text is already stored for this file their stored vector.
+
+    Returns the ids of those stored under the same id already (their records need only new metadata).
+    """
     stored = store.stored_vectors(file_path)
-    reused = 0
+    same_id: set[str] = set()
     for node in nodes:
         key = (
             str(node.metadata.get("title", "")),
             str(node.metadata.get("published_at", "") or ""),
             node.get_content(metadata_mode=MetadataMode.NONE),
         )
-        vector = stored.get(key)
-        if vector is not None:
-            node.embedding = vector
-            reused += 1
-    return reused
+        found = stored.get(key)
+        if found is not None:
+            node.embedding = found[1]
+            if found[0] == node.node_id:
+                same_id.add(node.node_id)
+    return same_id
 
 
 def pipeline_id(splitter: SentenceSplitter, embed_model: BaseEmbedding) -> str:
@@ -162,7 +168,7 @@ def _flush(
         key = str(p.loaded.path)
         try:
             _check_room(index_dir, len(p.nodes))
-            store.replace_file(key, p.nodes, pipeline)
+            store.replace_file(key, p.nodes, pipeline, p.in_place)
         except Exception as err:
             fault = _write_fault(err, index_dir)
             if fault is None:

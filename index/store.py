@@ -261,8 +261,13 @@ class ChromaStore:
         return {path: FileState(_only(h), n, exp, _only(p)) for path, (h, n, exp, p) in seen.items()}
 
     @_reachable
-    def replace_file(self, file_path: str, nodes: Sequence[BaseNode], pipeline: str = "") -> None:
+    def replace_file(
+        self, file_path: str, nodes: Sequence[BaseNode], pipeline: str = "", in_place: frozenset[str] = frozenset()
+    ) -> None:
         """Store a file's chunks in place of whatever the index held for it.
+
+        ``in_place``: ids of chunks already stored under the same id with the same embedded
+        text and vector; only their metadata is rewritten (no vector index work).
 
         New chunks are upserted first and only then are the file's stale ones deleted, so a
         failed write (disk full, server gone) leaves the old version answerable instead of
@@ -276,7 +281,13 @@ class ChromaStore:
         new_ids: set[str] = set()
         for start in range(0, len(nodes), self.max_batch):  # Chroma caps the records per write
             batch = list(nodes[start : start + self.max_batch])
-            self.collection.upsert(**self._records(batch))
+            moved = [node for node in batch if node.node_id not in in_place]
+            kept = [node for node in batch if node.node_id in in_place]
+            if moved:
+                self.collection.upsert(**self._records(moved))
+            if kept:  # same id, text and vector: only the metadata (file hash, counts) changed
+                records = self._records(kept)
+                self.collection.update(ids=records["ids"], metadatas=records["metadatas"])
             new_ids.update(node.node_id for node in batch)
         stale = sorted(old_ids - new_ids)
         for start in range(0, len(stale), self.max_batch):
@@ -366,8 +377,8 @@ class ChromaStore:
         return nodes, matrix
 
     @_reachable
-    def stored_vectors(self, file_path: str) -> dict[tuple[str, str, str], list[float]]:
-        """A file's stored vectors by what was embedded: (headline, date, passage text)."""
+    def stored_vectors(self, file_path: str) -> dict[tuple[str, str, str], tuple[str, list[float]]]:
+        """A file's stored chunk ids and vectors by what was embedded: (headline, date, passage text)."""
         from chromadb.errors import InternalError
 
         try:
@@ -377,8 +388,8 @@ class ChromaStore:
                 raise
             return self._stored_vectors(file_path)
 
-    def _stored_vectors(self, file_path: str) -> dict[tuple[str, str, str], list[float]]:
-        out: dict[tuple[str, str, str], list[float]] = {}
+    def _stored_vectors(self, file_path: str) -> dict[tuple[str, str, str], tuple[str, list[float]]]:
+        out: dict[tuple[str, str, str], tuple[str, list[float]]] = {}
         offset = 0
         while True:
             page = self.collection.get(
@@ -388,10 +399,11 @@ class ChromaStore:
                 offset=offset,
             )
             vectors = page["embeddings"] if page["embeddings"] is not None else []
-            for text, meta, vector in zip(page["documents"] or [], page["metadatas"] or [], vectors, strict=False):
+            rows = zip(page["ids"], page["documents"] or [], page["metadatas"] or [], vectors, strict=False)
+            for chunk_id, text, meta, vector in rows:
                 m = meta or {}
                 key = (str(m.get("title", "")), str(m.get("published_at", "") or ""), text or "")
-                out[key] = [float(x) for x in vector]
+                out[key] = (chunk_id, [float(x) for x in vector])
             if len(page["ids"]) < _PAGE:
                 return out
             offset += _PAGE

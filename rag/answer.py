@@ -177,6 +177,7 @@ class AnswerEngine:
         finally:
             self.gate.leave()  # also when the caller stops reading mid-answer
         timings["generation"] = time.perf_counter() - t_gen
+        timings.update(prompt.usage)  # token counts and rates, when the generator reports them
 
         before = len(checker.parts)
         checked = checker.finish()

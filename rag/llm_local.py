@@ -87,6 +87,8 @@ class LocalGenerator:
                 text = (choice.get("delta") or {}).get("content")
                 if text:
                     pieces.put(("text", text))
+            if isinstance(chunk.get("timings"), dict):  # llama.cpp's last chunk
+                prompt.usage.update(_usage(chunk["timings"]))
             return stop.is_set()  # True tells llama.cpp to stop generating
 
         def run() -> None:
@@ -120,3 +122,15 @@ class LocalGenerator:
                 yield value
         finally:
             stop.set()  # the caller stopped early (or we are done): let llama.cpp stop too
+
+
+def _usage(timings: dict[str, Any]) -> dict[str, float]:
+    """llama.cpp's per-request timings as ``Prompt.usage`` (prompt tokens include cached ones)."""
+    cached, fresh = float(timings.get("cache_n", 0)), float(timings.get("prompt_n", 0))
+    return {
+        "prompt_tokens": cached + fresh,
+        "cached_prompt_tokens": cached,
+        "prompt_tokens_per_s": round(float(timings.get("prompt_per_second", 0.0)), 2),
+        "answer_tokens": float(timings.get("predicted_n", 0)),
+        "answer_tokens_per_s": round(float(timings.get("predicted_per_second", 0.0)), 2),
+    }

@@ -49,6 +49,9 @@ class Prompt:
     question: str
     passages: list[Hit]
     messages: list[dict[str, str]] = field(default_factory=list)
+    # Filled by a generator that can tell: prompt_tokens, cached_prompt_tokens,
+    # prompt_tokens_per_s, answer_tokens, answer_tokens_per_s.
+    usage: dict[str, float] = field(default_factory=dict)
 
 
 # Chat-template control tokens (<|im_start|>, <|system|>, [INST], <<SYS>>…) inside article

@@ -64,7 +64,9 @@ class Settings(BaseSettings):
     embed_model: str = Field("text-embedding-3-small", description="Model name for the embeddings endpoint.")
     embed_base_url: str | None = Field(None, description="Base URL of the embeddings endpoint.")
     embed_api_key: SecretStr | None = Field(None, description="API key for the embeddings endpoint.")
-    embed_batch_size: int = Field(32, ge=1, le=1024, description="Passages per embedding batch.")
+    embed_batch_size: int = Field(
+        8, ge=1, le=1024, description="Passages per embedding batch (8 measured fastest on CPU: less padding)."
+    )
     chunk_tokens: int = Field(200, description="Passage size in embedder word pieces, headline included.")
     chunk_overlap: int = Field(30, ge=0, description="Overlap between consecutive passages, in word pieces.")
 

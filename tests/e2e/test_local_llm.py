@@ -62,6 +62,10 @@ def test_sample_questions_are_answered_with_the_right_citation(
     for c in answer.citations:
         assert c.quote and c.passage[c.quote_start : c.quote_end] == c.quote
     assert answer.backend.startswith("local:")
+    # llama.cpp's own counts: the prompt holds the passages, and the reply was generated.
+    t = answer.timings
+    assert t["prompt_tokens"] >= t["cached_prompt_tokens"] >= 0 and t["prompt_tokens"] > 100
+    assert t["answer_tokens"] >= 2 and t["prompt_tokens_per_s"] > 0 and t["answer_tokens_per_s"] > 0
 
 
 def test_streaming_gives_pieces_then_the_verified_answer(rag: NewsRAG) -> None:

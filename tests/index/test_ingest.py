@@ -197,6 +197,10 @@ def test_one_edited_article_in_a_big_file_is_the_only_one_re_embedded(tmp_path, 
         if "late amendment" not in doc:
             assert vec == pytest.approx(vectors[(meta["title"], doc)], abs=1e-6)
 
+    states = store.file_states()  # kept chunks got the new file hash: the file is complete and current
+    assert states[str(path)].complete and len({m["file_hash"] for m, _, _ in after}) == 1
+    assert _ingest([path], store, splitter, embedder).count("unchanged") == 1
+
     # An article inserted at the top shifts every chunk id: vectors are matched by text, not id.
     path.write_text(_articles(40, edited=7, inserted=True), encoding="utf-8")
     before = embedder.texts_embedded

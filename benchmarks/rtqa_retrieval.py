@@ -58,8 +58,10 @@ VARIANTS: dict[str, tuple[Any, ...]] = {
 }
 
 
-def evaluate(retriever: HybridRetriever, items: list[Any], count: Any, select_from: int = 0) -> dict[str, Any]:
-    aic = {b: [] for b in BUDGETS}  # type: dict[int, list[float]]
+def evaluate(
+    retriever: HybridRetriever, items: list[Any], count: Any, select_from: int = 0, budgets: tuple[int, ...] = BUDGETS
+) -> dict[str, Any]:
+    aic = {b: [] for b in budgets}  # type: dict[int, list[float]]
     recall = {k: [] for k in RECALL_K}  # type: dict[int, list[float]]
     hit1, mrr, times = [], [], []
     for item in items:
@@ -68,7 +70,7 @@ def evaluate(retriever: HybridRetriever, items: list[Any], count: Any, select_fr
         hits = retriever.retrieve(item.question, DEPTH, as_of)
         times.append(time.perf_counter() - t0)
         if item.answerable:
-            for budget in BUDGETS:
+            for budget in budgets:
                 if select_from:
                     chosen = select_context(item.question, hits[:select_from], budget, count)
                     aic[budget].append(metrics.answer_in_context([h.text for h in chosen], item.golds))
@@ -106,7 +108,9 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("rtqa-bench"), help="corpus, index and results go here")
     parser.add_argument("--index", type=Path, help="data dir of an existing index of the pooled corpus")
     parser.add_argument("--only", nargs="*", help="variant names to run (default: all)")
+    parser.add_argument("--budgets", type=int, nargs="+", help=f"context budgets in tokens (default: {BUDGETS})")
     args = parser.parse_args()
+    budgets = tuple(args.budgets or BUDGETS)
 
     corpus, _, items = realtimeqa.build(args.data, args.work)
     data_dir = args.index or args.work / "index"
@@ -126,7 +130,7 @@ def main() -> None:
     )
     print()
     cols = (
-        [f"aic@{b}tok" for b in BUDGETS] + [f"recall@{k}" for k in RECALL_K] + ["hit@1", "mrr@10", "p50_ms", "p95_ms"]
+        [f"aic@{b}tok" for b in budgets] + [f"recall@{k}" for k in RECALL_K] + ["hit@1", "mrr@10", "p50_ms", "p95_ms"]
     )
     print("| variant | " + " | ".join(cols) + " |")
     print("|---" * (len(cols) + 1) + "|")
@@ -135,7 +139,7 @@ def main() -> None:
             continue
         # One retriever, its BM25 index built once, re-pointed per variant.
         retriever._mode, retriever._recency_days, retriever._recency_weight = mode, days, weight
-        row = evaluate(retriever, items, count, select[0] if select else 0)
+        row = evaluate(retriever, items, count, select[0] if select else 0, budgets)
         results[name] = row
         cells = [f"{row[c]:.3f}" if "ms" not in c else f"{row[c]:.0f}" for c in cols]
         print(f"| {name} | " + " | ".join(cells) + " |", flush=True)

@@ -7,7 +7,8 @@ Threads with events stand in for answers; nothing here waits on wall time except
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -77,6 +78,8 @@ def test_waiters_are_admitted_in_arrival_order_and_move_up() -> None:
     for i in range(3):
         gate.leave()  # the one generating finishes
         assert admitted[i].wait(5)
+        if i < 2:  # the last waiter is told it moved up before the next one finishes
+            assert _soon(lambda i=i: bool(places[2]) and places[2][-1] == 2 - i)  # type: ignore[misc]
     for t in threads:
         t.join(5)
     gate.leave()
@@ -172,3 +175,13 @@ def test_an_answer_waits_while_the_model_is_busy_and_says_so(ingested: Any, fake
     assert results[0].answer == answer.answer and "queued" not in results[0].timings
     assert engine.gate.waiting() == 0
     assert list(engine.gate.enter()) == []  # both left: the gate is free again
+
+
+def _soon(check: Callable[[], bool], seconds: float = 5.0) -> bool:
+    """Poll ``check`` until it holds or time runs out (threads are scheduled when the OS likes)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.01)
+    return check()

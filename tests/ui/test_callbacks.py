@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,9 +17,14 @@ from ui.uploads import upload_name
 QUESTION = "How long is the truce in the proposed ceasefire that officials outlined?"
 
 
-def make_ui(tmp_path: Path, replies: list[str] = (), generator: FakeGenerator | None = None) -> ChatUI:  # type: ignore[assignment]
+def make_ui(
+    tmp_path: Path,
+    replies: list[str] = (),  # type: ignore[assignment]
+    generator: FakeGenerator | None = None,
+    **settings: Any,
+) -> ChatUI:
     rag = NewsRAG(
-        load_settings(data_dir=tmp_path / "data", backend="extractive"),
+        load_settings(data_dir=tmp_path / "data", backend="extractive", **settings),
         embedder=FakeEmbedder(),
         generator=generator or FakeGenerator(replies),
     )
@@ -93,8 +99,16 @@ def test_empty_corpus_question_gets_a_message_not_a_traceback(tmp_path: Path) ->
     assert turns == []
 
 
-def test_top_k_from_the_slider_is_used(ui: ChatUI) -> None:
-    _, _, turns = ask(ui, QUESTION, top_k=2)[-1]
+def test_top_k_from_the_slider_is_used(ui: ChatUI, tmp_path: Path) -> None:
+    # Default context budget: the best sentences of the top 2 x k passages.
+    _, _, turns = ask(ui, QUESTION, top_k=1)[-1]
+    assert 1 <= len(turns[0].hits) <= 2
+    _, _, turns = ask(ui, QUESTION, top_k=4)[-1]
+    assert len(turns[0].hits) > 2
+    # Whole passages (CONTEXT_TOKENS=0): exactly k.
+    whole = make_ui(tmp_path / "whole", ["The proposed truce would last 60 days [1]."], context_tokens=0)
+    whole.rag.ingest_samples()
+    _, _, turns = ask(whole, QUESTION, top_k=2)[-1]
     assert len(turns[0].hits) == 2
 
 

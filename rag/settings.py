@@ -75,11 +75,11 @@ class Settings(BaseSettings):
     top_k: int = Field(4, ge=1, le=50, description="Passages handed to the answer step.")
     candidates: int = Field(20, ge=1, le=200, description="Candidates per retriever before fusion.")
     context_tokens: int = Field(
-        500,
+        0,
         ge=0,
         le=32000,
         description="0: the top-k passages whole. N: the best sentences of the top 2 x top-k passages "
-        "that fit in N tokens (fewer prompt tokens, faster local answers; 500 measured: docs/BENCHMARKS.md).",
+        "that fit in N tokens (faster local answers, worse on real news: docs/BENCHMARKS.md).",
     )
     recency_days: int = Field(
         7,

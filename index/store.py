@@ -345,17 +345,21 @@ class ChromaStore:
         """Every chunk as a text node."""
         return self.all_chunks(embeddings=False)[0]
 
-    @_reachable
-    def all_chunks(self, embeddings: bool = True) -> tuple[list[TextNode], np.ndarray]:
-        """Every chunk as a text node, and their vectors as rows of a float32 matrix (or empty)."""
+    def _current(self, read: Callable[[], R]) -> R:
+        """Run a read that returns vectors; reopen and retry once if another process wrote since."""
         from chromadb.errors import InternalError
 
         try:
-            return self._all_chunks(embeddings)
-        except InternalError:
-            if not self.refresh():  # another process wrote since we opened the index
+            return read()
+        except InternalError:  # "Error finding id": vectors this client never loaded
+            if not self.refresh():
                 raise
-            return self._all_chunks(embeddings)
+            return read()
+
+    @_reachable
+    def all_chunks(self, embeddings: bool = True) -> tuple[list[TextNode], np.ndarray]:
+        """Every chunk as a text node, and their vectors as rows of a float32 matrix (or empty)."""
+        return self._current(lambda: self._all_chunks(embeddings))
 
     def _all_chunks(self, embeddings: bool) -> tuple[list[TextNode], np.ndarray]:
         nodes: list[TextNode] = []
@@ -379,14 +383,7 @@ class ChromaStore:
     @_reachable
     def stored_vectors(self, file_path: str) -> dict[tuple[str, str, str], tuple[str, list[float]]]:
         """A file's stored chunk ids and vectors by what was embedded: (headline, date, passage text)."""
-        from chromadb.errors import InternalError
-
-        try:
-            return self._stored_vectors(file_path)
-        except InternalError:
-            if not self.refresh():  # another process wrote since we opened the index
-                raise
-            return self._stored_vectors(file_path)
+        return self._current(lambda: self._stored_vectors(file_path))
 
     def _stored_vectors(self, file_path: str) -> dict[tuple[str, str, str], tuple[str, list[float]]]:
         out: dict[tuple[str, str, str], tuple[str, list[float]]] = {}
@@ -398,12 +395,13 @@ class ChromaStore:
                 limit=_PAGE,
                 offset=offset,
             )
-            vectors = page["embeddings"] if page["embeddings"] is not None else []
+            # One C-level conversion per page (a float-by-float copy cost seconds on a big file).
+            vectors = np.asarray(page["embeddings"], dtype=np.float32).tolist() if len(page["ids"]) else []
             rows = zip(page["ids"], page["documents"] or [], page["metadatas"] or [], vectors, strict=False)
             for chunk_id, text, meta, vector in rows:
                 m = meta or {}
                 key = (str(m.get("title", "")), str(m.get("published_at", "") or ""), text or "")
-                out[key] = (chunk_id, [float(x) for x in vector])
+                out[key] = (chunk_id, vector)
             if len(page["ids"]) < _PAGE:
                 return out
             offset += _PAGE

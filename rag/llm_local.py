@@ -8,6 +8,8 @@ minutes on every fresh machine (docs/BENCHMARKS.md has the numbers).
 The model loads on first use, not at import, and stays loaded; llama.cpp's prompt cache
 keeps the fixed system prompt, so a later question pays only for its new tokens. One
 request runs at a time (one slot); others wait in llama.cpp's queue. Decoding is greedy.
+llama.cpp's own counts for each request (prompt tokens, how many came from the cache, rates)
+go into ``Prompt.usage``, which the answer step copies into the answer's timings.
 
 xllamacpp quirks handled here: it reports errors as data instead of raising, swallows
 exceptions raised in the streaming callback, and always opens an HTTP listener on

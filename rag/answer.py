@@ -2,8 +2,9 @@
 
 ``AnswerEngine.stream`` reads top to bottom like the pipeline: validate the question,
 retrieve passages, refuse at once when none is relevant, prompt the generator and stream
-its text, then verify the citations and refuse when the answer opens with a refusal or
-nothing in the passages supports it. Verification runs sentence by sentence as the text
+its text, then verify the citations and refuse when the answer opens with a refusal,
+nothing in the passages supports it, or its first sentence is no answer (``rag.grounding``:
+it restates the question or gives a number the passages do not hold). Verification runs sentence by sentence as the text
 arrives, so a caller can also stream verified sentences (``verified=True``). ``events``
 also yields a ``Retrieved`` item as soon as retrieval is done (the UI shows sources before
 the answer finishes); ``stream`` leaves it out, and ``ask`` returns just the final ``Answer``.
@@ -25,6 +26,7 @@ from rag.cite import SentenceVerifier
 from rag.condense import standalone_question
 from rag.gate import AnswerGate
 from rag.generator import Generator
+from rag.grounding import first_sentence, non_answer
 from rag.prompt import REFUSAL_TEXT, Unlabel, build_prompt, is_refusal, short_answer
 from rag.retrieve import Retriever
 from rag.select import Counter, select_context
@@ -62,6 +64,7 @@ class AnswerEngine:
         gate: AnswerGate | None = None,
         context_tokens: int = 0,
         count_tokens: Counter | None = None,
+        check_answers: bool = True,
     ) -> None:
         self.retriever = retriever
         self.generator = generator
@@ -74,6 +77,7 @@ class AnswerEngine:
         self.gate = gate or AnswerGate(None)
         self.context_tokens = context_tokens
         self._count_tokens = count_tokens or (lambda text: text.split())
+        self.check_answers = check_answers
 
     def ask(self, question: str, history: History = (), top_k: int | None = None, as_of: date | None = None) -> Answer:
         answer = None
@@ -144,6 +148,10 @@ class AnswerEngine:
 
         prompt = build_prompt(question, hits, history)
         checker = SentenceVerifier(hits, self._embedder)
+
+        def refusing(first: str) -> str:  # the first sentence restates the question or invents a number
+            return non_answer(f"{question} {search_query}", first, hits) if self.check_answers else ""
+
         held: list[str] = []  # verified sentences not yet sent: the answer may still be refused
         released = False
         unlabel = Unlabel()
@@ -164,7 +172,9 @@ class AnswerEngine:
                     yield piece
                     continue
                 held.extend(done)
-                released = released or (checker.cited and not is_refusal(checker.first_sentence))
+                released = released or (
+                    checker.cited and not is_refusal(checker.first_sentence) and not refusing(checker.first_sentence)
+                )
                 if released and held:
                     timings.setdefault("first_sentence", time.perf_counter() - t0)
                     yield from held
@@ -182,7 +192,7 @@ class AnswerEngine:
         before = len(checker.parts)
         checked = checker.finish()
         held.extend(checker.parts[before:])
-        if is_refusal(checker.first_sentence) or not checked.citations:
+        if is_refusal(checker.first_sentence) or not checked.citations or refusing(first_sentence(checked.text)):
             if verified:
                 yield REFUSAL_TEXT
             yield from _refuse(answer, t0)

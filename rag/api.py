@@ -116,6 +116,7 @@ class NewsRAG:
             max_question_chars=s.max_question_chars,
             gate=factory.make_gate(s, self.backend),
             context_tokens=s.context_tokens,
+            check_answers=s.check_answers,
             count_tokens=token_counter() if s.context_tokens else None,
         )
 

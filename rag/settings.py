@@ -94,8 +94,20 @@ class Settings(BaseSettings):
         le=20.0,
         description="Weight of the recent-articles ranking in the fusion (1: as much as the others).",
     )
+    dedup_similarity: float = Field(
+        1.0,
+        ge=0.0,
+        le=1.0,
+        description="Pass over a retrieved chunk at least this similar (cosine) to a better one: "
+        "the same story from two outlets. 1: off.",
+    )
     min_similarity: float = Field(
         0.25, ge=-1.0, le=1.0, description="Refuse when no passage is at least this similar (cosine)."
+    )
+    check_answers: bool = Field(
+        True,
+        description="Refuse when the answer's first sentence only restates the question or gives a number "
+        "that is in none of the passages (rag.grounding).",
     )
 
     # Generation

@@ -226,3 +226,28 @@ def test_a_one_name_short_answer_is_cited_and_a_hedge_after_it_dropped(ingested,
 def test_a_lone_name_without_a_support_line_is_not_enough_to_answer(ingested, fake_embedder) -> None:
     eng, _ = engine(ingested, fake_embedder, ["Qatar"])
     assert eng.ask("Which country suspended its mediation role in the Gaza truce talks?").refused
+
+
+@pytest.mark.parametrize(
+    ("question", "reply"),
+    [
+        (  # restates the question, then a supported sentence
+            "Which country suspended its mediation role in the Gaza truce talks?",
+            "Answer: The country that suspended its mediation role\nQatar suspended its mediation role [1].",
+        ),
+        (  # a number the passages never give, then a supported sentence
+            "How long is the truce in the proposed ceasefire that officials outlined?",
+            "Answer: 37 days\nThe proposed ceasefire includes a 60-day truce [1].",
+        ),
+    ],
+)
+def test_a_first_sentence_that_is_no_answer_is_refused(ingested, fake_embedder, question, reply) -> None:
+    eng, _ = engine(ingested, fake_embedder, [reply, reply])
+    answer = eng.ask(question)
+    assert answer.refused and answer.answer == REFUSAL_TEXT and not answer.citations
+    assert list(eng.stream(question, verified=True))[:-1] == [REFUSAL_TEXT]  # nothing of it streamed first
+    unchecked = AnswerEngine(
+        HybridRetriever(ingested, fake_embedder, "hybrid"), FakeGenerator([reply]), fake_embedder, ingested.count,
+        top_k=4, min_similarity=0.2, check_answers=False,
+    )  # fmt: skip
+    assert not unchecked.ask(question).refused  # the check, not the citations, refused it

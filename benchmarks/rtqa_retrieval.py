@@ -41,7 +41,7 @@ DEPTH = 20
 BUDGETS = (600, 1000)
 RECALL_K = (1, 3, 5, 10)
 
-# name: (mode, recency_days, recency_weight[, sentences selected from the top N chunks])
+# name: (mode, recency_days, recency_weight[, sentences selected from the top N chunks[, dedup similarity]])
 VARIANTS: dict[str, tuple[Any, ...]] = {
     "dense": ("dense", 0, 1.0),
     "bm25": ("bm25", 0, 1.0),
@@ -55,6 +55,9 @@ VARIANTS: dict[str, tuple[Any, ...]] = {
     "hybrid + 7 days, sentences of top 8": ("hybrid", 7, 1.0, 8),
     "hybrid + 7 days, sentences of top 12": ("hybrid", 7, 1.0, 12),
     "hybrid + 7 days, sentences of top 20": ("hybrid", 7, 1.0, 20),
+    "hybrid + 7 days, near-duplicates out (cosine 0.95)": ("hybrid", 7, 1.0, 0, 0.95),
+    "hybrid + 7 days, near-duplicates out (cosine 0.9)": ("hybrid", 7, 1.0, 0, 0.9),
+    "hybrid + 7 days, near-duplicates out (cosine 0.85)": ("hybrid", 7, 1.0, 0, 0.85),
 }
 
 
@@ -134,12 +137,13 @@ def main() -> None:
     )
     print("| variant | " + " | ".join(cols) + " |")
     print("|---" * (len(cols) + 1) + "|")
-    for name, (mode, days, weight, *select) in VARIANTS.items():
+    for name, (mode, days, weight, *more) in VARIANTS.items():
         if args.only and name not in args.only:
             continue
         # One retriever, its BM25 index built once, re-pointed per variant.
         retriever._mode, retriever._recency_days, retriever._recency_weight = mode, days, weight
-        row = evaluate(retriever, items, count, select[0] if select else 0, budgets)
+        retriever._dedup_similarity = more[1] if len(more) > 1 else 1.0
+        row = evaluate(retriever, items, count, more[0] if more else 0, budgets)
         results[name] = row
         cells = [f"{row[c]:.3f}" if "ms" not in c else f"{row[c]:.0f}" for c in cols]
         print(f"| {name} | " + " | ".join(cells) + " |", flush=True)

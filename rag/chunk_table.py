@@ -66,6 +66,26 @@ class ChunkTable:
         sims = self.vectors[[i for _, i in known]] @ np.asarray(query, dtype=np.float32)
         return {cid: float(s) for (cid, _), s in zip(known, sims, strict=True)}
 
+    def distinct(self, chunk_ids: Sequence[str], k: int, threshold: float) -> list[str]:
+        """The first ``k`` of ``chunk_ids`` (best first), skipping any at least ``threshold`` similar
+        (cosine) to one already kept: the same story twice, from two outlets or two versions."""
+        kept: list[str] = []
+        kept_rows: list[int] = []
+        for cid in chunk_ids:
+            if len(kept) == k:
+                break
+            row = self.position.get(cid)
+            if (
+                row is not None
+                and kept_rows
+                and float(np.max(self.vectors[kept_rows] @ self.vectors[row])) >= threshold
+            ):
+                continue
+            kept.append(cid)
+            if row is not None:
+                kept_rows.append(row)
+        return kept
+
 
 def _day(node: TextNode) -> int:
     day = node.metadata.get("published_day", UNDATED)

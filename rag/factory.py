@@ -80,6 +80,7 @@ def make_retriever(settings: Settings, store: ChromaStore, embedder: Embedder) -
         settings.candidates,
         settings.recency_days,
         settings.recency_weight,
+        settings.dedup_similarity,
     )
 
 

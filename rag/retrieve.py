@@ -16,7 +16,9 @@ BM25 from the same scores with the other chunks masked out), and that ranking jo
 ``recency_weight``. Articles known to be older (or newer) are steered down, still found when
 nothing in the window matches. Without an as-of date nothing changes.
 
-Query expansion and context selection under a token budget are not here.
+With ``dedup_similarity`` below 1, a chunk at least that similar (cosine) to a better-ranked
+one is passed over, so k passages hold k different texts rather than one syndicated story
+twice. Query expansion and context selection under a token budget are not here.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ class HybridRetriever:
         candidates: int = 20,
         recency_days: int = 0,
         recency_weight: float = 1.0,
+        dedup_similarity: float = 1.0,
     ) -> None:
         self._store = store
         self._embedder = embedder
@@ -59,6 +62,7 @@ class HybridRetriever:
         self._candidates = candidates
         self._recency_days = recency_days
         self._recency_weight = recency_weight
+        self._dedup_similarity = dedup_similarity
         self._table: ChunkTable | None = None
         self._table_key: tuple[int, int] | None = None
         self._table_lock = threading.Lock()  # UI/server threads share one retriever
@@ -99,7 +103,11 @@ class HybridRetriever:
             if mask is not None:
                 rankings.append(table.bm25.top(scores, depth, mask))
                 weights.append(self._recency_weight)
-        fused = rrf(rankings, weights)[:k]
+        fused = rrf(rankings, weights)
+        if self._dedup_similarity < 1.0:
+            keep = set(table.distinct([node.node_id for node, _ in fused], k, self._dedup_similarity))
+            fused = [(node, score) for node, score in fused if node.node_id in keep]
+        fused = fused[:k]
         sims = table.similarity(q_vec, [node.node_id for node, _ in fused])
         return [_hit(node, score, sims.get(node.node_id, 0.0)) for node, score in fused]
 

@@ -79,3 +79,19 @@ def test_matches_chroma_filtered_query(store: ChromaStore) -> None:
     assert [n.node_id for n, _ in ours] == got["ids"][0]
     nearest = store.nearest_ids(q.tolist(), 5)
     assert nearest[0][0] == "a11:0" and nearest[0][1] == pytest.approx(1.0, abs=1e-4)
+
+
+def test_distinct_passes_over_near_copies_of_better_chunks() -> None:
+    rng = np.random.default_rng(3)
+    base = rng.normal(size=(4, 16)).astype(np.float32)
+    copy = base[0] + 0.05 * rng.normal(size=16).astype(np.float32)  # the same story, slightly edited
+    vectors = np.vstack([base, copy])
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    assert float(vectors[0] @ vectors[4]) > 0.95
+    assert (vectors[:4] @ vectors[:4].T - np.eye(4) < 0.9).all()  # the four stories differ
+    nodes = [TextNode(id_=f"c{i}", text=f"chunk {i}") for i in range(5)]
+    table = ChunkTable(nodes, vectors)
+    ranked = ["c0", "c4", "c1", "c2", "c3"]
+    assert table.distinct(ranked, 3, 0.95) == ["c0", "c1", "c2"]  # the copy of c0 is passed over
+    assert table.distinct(ranked, 3, 1.01) == ["c0", "c4", "c1"]  # nothing is that similar: order kept
+    assert table.distinct(["gone", "c4", "c0"], 2, 0.95) == ["gone", "c4"]  # unknown ids are kept, not compared

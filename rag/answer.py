@@ -4,11 +4,15 @@
 retrieve passages, refuse at once when none is relevant, prompt the generator and stream
 its text, then verify the citations and refuse when the answer opens with a refusal,
 nothing in the passages supports it, or its first sentence is no answer (``rag.grounding``:
-it restates the question or gives a number the passages do not hold). Verification runs sentence by sentence as the text
-arrives, so a caller can also stream verified sentences (``verified=True``). ``events``
-also yields a ``Retrieved`` item as soon as retrieval is done (the UI shows sources before
-the answer finishes); ``stream`` leaves it out, and ``ask`` returns just the final ``Answer``.
-Timings (retrieval, first token, first verified sentence, generation, total) are recorded.
+it restates the question or gives a number the passages do not hold). Verification runs
+sentence by sentence as the text arrives, so a caller can also stream verified sentences
+(``verified=True``). ``events`` also yields a ``Retrieved`` item as soon as retrieval is
+done (the UI shows sources before the answer finishes); ``stream`` leaves it out, and
+``ask`` returns just the final ``Answer``. Timings (retrieval, first token, first verified
+sentence, generation, total) are recorded.
+
+A two-part question ("Who is X, and which Y …?", ``rag.decompose``) goes through retrieval and
+generation once per part, and the parts' answers are joined.
 
 Follow-up questions are condensed by ``rag.condense``; with ``context_tokens`` the passages
 are the best sentences chosen by ``rag.select`` under that budget.
@@ -24,13 +28,14 @@ from index.embed import Embedder
 from index.errors import EmptyIndexError, LLMError, QuestionError, QuestionTooLongError
 from rag.cite import SentenceVerifier
 from rag.condense import standalone_question
+from rag.decompose import combine, merge_hits, parts
 from rag.gate import AnswerGate
 from rag.generator import Generator
 from rag.grounding import first_sentence, non_answer
 from rag.prompt import REFUSAL_TEXT, Unlabel, build_prompt, is_refusal, short_answer
 from rag.retrieve import Retriever
 from rag.select import Counter, select_context
-from rag.types import Answer, Queued, Retrieved
+from rag.types import Answer, Hit, Queued, Retrieved
 
 History = Sequence[tuple[str, str]]
 
@@ -65,6 +70,7 @@ class AnswerEngine:
         context_tokens: int = 0,
         count_tokens: Counter | None = None,
         check_answers: bool = True,
+        split_questions: bool = True,
     ) -> None:
         self.retriever = retriever
         self.generator = generator
@@ -78,6 +84,7 @@ class AnswerEngine:
         self.context_tokens = context_tokens
         self._count_tokens = count_tokens or (lambda text: text.split())
         self.check_answers = check_answers
+        self.split_questions = split_questions
 
     def ask(self, question: str, history: History = (), top_k: int | None = None, as_of: date | None = None) -> Answer:
         answer = None
@@ -124,15 +131,73 @@ class AnswerEngine:
         if self._count() == 0:
             raise EmptyIndexError()
         search_query = standalone_question(question, history)
-
         k = top_k or self.top_k
-        if self.context_tokens:  # the best sentences of twice as many chunks, within the budget
-            pool = self.retriever.retrieve(search_query, 2 * k, as_of)
-            hits = select_context(search_query, pool, self.context_tokens, self._count_tokens)
-        else:
-            hits = self.retriever.retrieve(search_query, k, as_of)
+        split = parts(search_query) if self.split_questions else [search_query]
+        if len(split) > 1:
+            yield from self._parts(question, search_query, split, k, verified, as_of, t0)
+            return
+        hits = self._retrieve(search_query, k, as_of)
         timings = {"retrieval": time.perf_counter() - t0}
         yield Retrieved(search_query, hits)
+        yield from self._generate(question, search_query, hits, history, verified, timings, t0)
+
+    def _retrieve(self, query: str, k: int, as_of: date | None) -> list[Hit]:
+        if self.context_tokens:  # the best sentences of twice as many chunks, within the budget
+            pool = self.retriever.retrieve(query, 2 * k, as_of)
+            return select_context(query, pool, self.context_tokens, self._count_tokens)
+        return self.retriever.retrieve(query, k, as_of)
+
+    def _parts(
+        self,
+        question: str,
+        search_query: str,
+        split: list[str],
+        k: int,
+        verified: bool,
+        as_of: date | None,
+        t0: float,
+    ) -> Iterator[Retrieved | Queued | str | Answer]:
+        """A two-part question: each part retrieved and answered on its own, then ``combine``d.
+
+        Verified text comes in one piece once both parts are answered (the first line joins
+        their short answers); raw pieces are each part's tokens, a line break between parts.
+        """
+        found = [self._retrieve(part, k, as_of) for part in split]
+        retrieval = time.perf_counter() - t0
+        yield Retrieved(search_query, merge_hits(found))
+        answers: list[Answer] = []
+        first_token = None
+        for i, (part, hits) in enumerate(zip(split, found, strict=True)):
+            if i and not verified:
+                yield "\n"
+            t_part = time.perf_counter()
+            for item in self._generate(part, part, hits, (), False, {}, t_part):
+                if isinstance(item, Answer):
+                    answers.append(item)
+                    continue
+                if isinstance(item, str) and first_token is None:
+                    first_token = time.perf_counter() - t0
+                if isinstance(item, Queued) or not verified:
+                    yield item
+        answer = combine(question, search_query, split, answers, self.generator.name)
+        answer.timings = {"retrieval": retrieval, **answer.timings, "total": time.perf_counter() - t0}
+        if first_token is not None:
+            answer.timings["first_token"] = first_token
+        if verified and answer.answer:
+            yield answer.answer
+        yield answer
+
+    def _generate(
+        self,
+        question: str,
+        search_query: str,
+        hits: list[Hit],
+        history: History,
+        verified: bool,
+        timings: dict[str, float],
+        t0: float,
+    ) -> Iterator[Queued | str | Answer]:
+        """Prompt the generator with ``hits``, stream its text, verify, and end with the ``Answer``."""
         answer = Answer(
             question=question,
             answer="",

@@ -117,6 +117,7 @@ class NewsRAG:
             gate=factory.make_gate(s, self.backend),
             context_tokens=s.context_tokens,
             check_answers=s.check_answers,
+            split_questions=s.split_questions,
             count_tokens=token_counter() if s.context_tokens else None,
         )
 

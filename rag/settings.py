@@ -104,6 +104,11 @@ class Settings(BaseSettings):
     min_similarity: float = Field(
         0.25, ge=-1.0, le=1.0, description="Refuse when no passage is at least this similar (cosine)."
     )
+    split_questions: bool = Field(
+        True,
+        description="Answer a two-part question ('Who is X, and which Y …?') one part at a time and join "
+        "the answers (rag.decompose): two model calls for such questions.",
+    )
     check_answers: bool = Field(
         True,
         description="Refuse when the answer's first sentence only restates the question or gives a number "

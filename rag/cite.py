@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from index.embed import Embedder
-from rag.prompt import drop_meta, is_refusal
+from rag.prompt import drop_meta, is_refusal, meta_only
 from rag.types import Citation, Hit
 
 SUPPORTED = 0.6  # share of a sentence's content (names and numbers weigh double) found in the quote
@@ -226,6 +226,8 @@ class SentenceVerifier:
 
     def _sentence(self, sentence: str, claimed: set[int], short: bool = False) -> str:
         sentence = drop_meta(sentence)  # "Passage [2] states that …": keep only the claim
+        if meta_only(sentence):
+            return ""  # a bare "Passage" left of a supporting line: nothing to show
         if (self._parts or self._done) and is_refusal(sentence):
             return ""  # "I don't know." after an answer line: the answer stands, the hedge goes
         claim = content_terms(sentence)

@@ -170,6 +170,16 @@ def drop_meta(sentence: str) -> str:
     return rest[:1].upper() + rest[1:]
 
 
+_META_ONLY_RE = re.compile(
+    r"(?:line\s*\d\s*:?\s*)?(?:(?:passages?|sources?|articles?|fact)\s*(?:\[?\d+\]?)?\s*)?[\W]*", re.I
+)
+
+
+def meta_only(sentence: str) -> bool:
+    """Whether ``sentence`` is only a pointer at the passages ("Passage", "Passage [2]:", "Line 2:")."""
+    return bool(_META_ONLY_RE.fullmatch(sentence.strip()))
+
+
 def short_answer(text: str) -> str:
     """The first line of a labelled answer, without [n] markers: the short answer."""
     from rag.cite import MARKER_RE

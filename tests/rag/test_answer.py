@@ -251,3 +251,14 @@ def test_a_first_sentence_that_is_no_answer_is_refused(ingested, fake_embedder, 
         top_k=4, min_similarity=0.2, check_answers=False,
     )  # fmt: skip
     assert not unchecked.ask(question).refused  # the check, not the citations, refused it
+
+
+def test_a_bare_pointer_at_the_passages_is_not_shown(ingested, fake_embedder) -> None:
+    reply = "Answer: Qatar\nPassage [1]\nQatar suspended its mediation role [1]."
+    eng, _ = engine(ingested, fake_embedder, [reply, reply])
+    question = "Which country suspended its mediation role in the Gaza truce talks?"
+    answer = eng.ask(question)
+    assert not answer.refused and "Passage" not in answer.answer
+    assert answer.answer.split("\n")[0] == "Qatar [1]" and "Qatar suspended" in answer.answer.split("\n")[1]
+    pieces = list(eng.stream(question, verified=True))
+    assert "".join(p for p in pieces if isinstance(p, str)) == pieces[-1].answer == answer.answer

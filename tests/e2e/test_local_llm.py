@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -75,6 +76,21 @@ def test_streaming_gives_pieces_then_the_verified_answer(rag: NewsRAG) -> None:
     assert len(pieces) > 3  # token by token, not one blob
     assert not isinstance(final, str) and not final.refused
     assert "Raisi" in final.answer or "Assad" in final.answer
+
+
+def test_a_two_part_question_gets_both_answers_with_their_citations(rag: NewsRAG) -> None:
+    question = (
+        "Who is Hezbollah's new leader, and which Hezbollah official held a news conference in Beirut "
+        "about political contacts?"
+    )
+    answer = rag.ask(question)
+    assert not answer.refused, answer.answer
+    assert "Qassem" in answer.short_answer and "Afif" in answer.short_answer, answer.answer
+    assert len(answer.citations) >= 2  # one per part at least
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)}
+    assert markers == {c.n for c in answer.citations}
+    for c in answer.citations:
+        assert c.passage[c.quote_start : c.quote_end] == c.quote
 
 
 POPULATION_REGRESSION = pytest.mark.xfail(

@@ -214,8 +214,8 @@ class AnswerEngine:
         prompt = build_prompt(question, hits, history)
         checker = SentenceVerifier(hits, self._embedder)
 
-        def refusing(first: str) -> str:  # the first sentence restates the question or invents a number
-            return non_answer(f"{question} {search_query}", first, hits) if self.check_answers else ""
+        def refusing(text: str) -> str:  # its first sentence restates the question or invents a number
+            return non_answer(f"{question} {search_query}", first_sentence(text), hits) if self.check_answers else ""
 
         held: list[str] = []  # verified sentences not yet sent: the answer may still be refused
         released = False
@@ -257,7 +257,7 @@ class AnswerEngine:
         before = len(checker.parts)
         checked = checker.finish()
         held.extend(checker.parts[before:])
-        if is_refusal(checker.first_sentence) or not checked.citations or refusing(first_sentence(checked.text)):
+        if is_refusal(checker.first_sentence) or not checked.citations or refusing(checked.text):
             if verified:
                 yield REFUSAL_TEXT
             yield from _refuse(answer, t0)

@@ -1,4 +1,4 @@
-"""Split a two-part question into its parts, and retrieve for each part as well as the whole.
+"""Split a two-part question into its parts, and join the answers to the parts into one.
 
 "Who is Hezbollah's new leader, and which official held a news conference in Beirut?" asks
 about two articles; one retrieval for the whole question tends to fill every slot with the

@@ -235,6 +235,11 @@ def test_a_lone_name_without_a_support_line_is_not_enough_to_answer(ingested, fa
             "Which country suspended its mediation role in the Gaza truce talks?",
             "Answer: The country that suspended its mediation role\nQatar suspended its mediation role [1].",
         ),
+        (  # restates the question in a line the passages support (so it is cited before the check)
+            "Which country suspended its mediation role in the Gaza truce talks?",
+            "Answer: The mediation role in the Gaza truce talks\nQatar suspended its mediation role [1]. "
+            "It suspended its role [1].",  # a later sentence: the check must hold the stream back mid-answer
+        ),
         (  # a number the passages never give, then a supported sentence
             "How long is the truce in the proposed ceasefire that officials outlined?",
             "Answer: 37 days\nThe proposed ceasefire includes a 60-day truce [1].",

@@ -212,7 +212,7 @@ class AnswerEngine:
             return
 
         prompt = build_prompt(question, hits, history)
-        checker = SentenceVerifier(hits, self._embedder)
+        checker = SentenceVerifier(hits, self._embedder, question)
 
         def refusing(text: str) -> str:  # its first sentence restates the question or invents a number
             return non_answer(f"{question} {search_query}", first_sentence(text), hits) if self.check_answers else ""

@@ -134,17 +134,26 @@ def _quotes(passage: str) -> list[_Quote]:
     return quotes
 
 
-def _best_quote(claim: dict[str, float], quotes: list[_Quote]) -> _Quote:
-    """The single sentence that supports the claim best; a two-sentence span only if needed."""
-    best = max(quotes, key=lambda q: (_support(claim, q.terms), -(q.end - q.start)))
+def _best_quote(claim: dict[str, float], quotes: list[_Quote], topic: dict[str, float] | None = None) -> _Quote:
+    """The single sentence that supports the claim best; a two-sentence span only if needed.
+
+    Among equally supporting sentences the one sharing most of ``topic`` (the question's terms)
+    wins, then the shortest: a one-word answer is quoted where the passage answers the question,
+    not from the first line that happens to name it.
+    """
+
+    def on_topic(q: _Quote) -> float:
+        return sum(w for k, w in topic.items() if k in q.terms) if topic else 0.0
+
+    best = max(quotes, key=lambda q: (_support(claim, q.terms), on_topic(q), -(q.end - q.start)))
     singles = [q for q in quotes if q.single]
-    best_single = max(singles, key=lambda q: _support(claim, q.terms)) if singles else best
+    best_single = max(singles, key=lambda q: (_support(claim, q.terms), on_topic(q))) if singles else best
     return best_single if _support(claim, best_single.terms) >= SUPPORTED else best
 
 
-def verify(answer: str, passages: Sequence[Hit], embedder: Embedder | None = None) -> Verified:
+def verify(answer: str, passages: Sequence[Hit], embedder: Embedder | None = None, question: str = "") -> Verified:
     """Keep supported markers, add missing ones, drop invented ones; see the module doc."""
-    checker = SentenceVerifier(passages, embedder)
+    checker = SentenceVerifier(passages, embedder, question)
     checker.feed(answer)
     return checker.finish()
 
@@ -158,9 +167,11 @@ class SentenceVerifier:
     are exactly ``verify(whole text).text``: one code path, so streamed and final answers agree.
     """
 
-    def __init__(self, passages: Sequence[Hit], embedder: Embedder | None = None) -> None:
+    def __init__(self, passages: Sequence[Hit], embedder: Embedder | None = None, question: str = "") -> None:
         self._passages = passages
         self._embedder = embedder
+        self._topic = content_terms(question)  # breaks ties between equally supporting quotes
+        self._short_quoted: set[int] = set()  # passages quoted so far only for a short answer line
         self._quotes = [_quotes(p.text) for p in passages]
         self._numbering: dict[int, int] = {}  # passage index (0-based) -> citation number
         self._best_quote: dict[int, _Quote] = {}
@@ -210,10 +221,18 @@ class SentenceVerifier:
         new: list[str] = []
         for j in range(self._done, upto):
             start, end = spans[j]
-            claimed = {n - 1 for pos, ns in markers_at if start <= pos <= end + 1 for n in ns}
+            last = j + 1 == len(spans)
+            # A marker belongs to the sentence it ends; one on a line of its own after the last
+            # sentence ("Monkeypox\n\n[2]") belongs to that sentence too.
+            claimed = {
+                n - 1
+                for pos, ns in markers_at
+                if start <= pos <= end + 1 or (last and pos > end and not plain[end:pos].strip())
+                for n in ns
+            }
             # A first line on its own ("Qatar", then the support on the next line) is a short answer:
-            # one name is enough to cite it.
-            alone = j == 0 and j + 1 < len(spans) and "\n" in plain[end : spans[j + 1][0]]
+            # one name is enough to cite it. So is a whole answer of one name the model cited.
+            alone = j == 0 and (("\n" in plain[end : spans[j + 1][0]]) if not last else bool(claimed))
             part = self._sentence(plain[start:end], claimed, short=alone)
             if not part:
                 continue
@@ -238,7 +257,7 @@ class SentenceVerifier:
         for i, qs in enumerate(self._quotes):
             if not qs:
                 continue
-            q = _best_quote(claim, qs)
+            q = _best_quote(claim, qs, self._topic)
             scored.append((i, q, _support(claim, q.terms)))
         accepted = [(i, q) for i, q, s in scored if s >= SUPPORTED]
         if not accepted and self._embedder is not None:
@@ -255,6 +274,11 @@ class SentenceVerifier:
             if i not in self._numbering:
                 self._numbering[i] = len(self._numbering) + 1
                 self._best_quote[i] = q
+                if short:
+                    self._short_quoted.add(i)
+            elif i in self._short_quoted and not short:  # the support sentence is the better quote
+                self._best_quote[i] = q
+                self._short_quoted.discard(i)
             labels.append(f"[{self._numbering[i]}]")
         return _attach(sentence, "".join(labels))
 

@@ -228,6 +228,17 @@ def test_a_lone_name_without_a_support_line_is_not_enough_to_answer(ingested, fa
     assert eng.ask("Which country suspended its mediation role in the Gaza truce talks?").refused
 
 
+def test_a_lone_name_with_its_passage_marker_is_answered(ingested, fake_embedder) -> None:
+    reply = "Answer: Qatar\n\n[1]"  # the small model's answer line, then only the marker
+    eng, _ = engine(ingested, fake_embedder, [reply, reply])
+    question = "Which country suspended its mediation role in the Gaza truce talks?"
+    answer = eng.ask(question)
+    assert not answer.refused and answer.answer == "Qatar [1]" and answer.short_answer == "Qatar"
+    assert "Qatar suspending its mediation role" in answer.citations[0].quote  # where it answers the question
+    pieces = list(eng.stream(question, verified=True))
+    assert "".join(p for p in pieces if isinstance(p, str)) == pieces[-1].answer == "Qatar [1]"
+
+
 @pytest.mark.parametrize(
     ("question", "reply"),
     [

@@ -124,3 +124,37 @@ def test_a_sentence_is_released_only_once_the_next_has_begun() -> None:
 )
 def test_narration_prefixes_are_dropped_and_news_is_not(said: str, kept: str) -> None:
     assert drop_meta(said) == kept
+
+
+VIRUS = Hit(
+    chunk_id="c:0",
+    title="WHO weighs an emergency",
+    source="009.txt",
+    text=(
+        "Monkeypox cases rose. The World Health Organization is weighing whether monkeypox is a public "
+        "health emergency. Officials will meet next week."
+    ),
+)
+
+
+def test_a_one_name_answer_with_its_marker_on_a_line_of_its_own_is_cited() -> None:
+    out = verify("Monkeypox\n\n[2]", [TRUCE, VIRUS], question="Which virus is the WHO weighing as an emergency?")
+    assert out.text == "Monkeypox [1]"
+    assert out.citations[0].source == "009.txt" and "public health emergency" in out.citations[0].quote
+
+
+def test_a_one_name_answer_the_passages_do_not_hold_stays_uncited() -> None:
+    assert not verify("Ebola\n\n[2]", [TRUCE, VIRUS]).citations
+    assert not verify("Monkeypox", [TRUCE, VIRUS]).citations  # no marker: nothing claims a passage
+
+
+def test_the_quote_of_a_short_answer_is_where_the_passage_answers_the_question() -> None:
+    asked = verify("Monkeypox [1]", [VIRUS], question="Which virus is the World Health Organization weighing?")
+    unasked = verify("Monkeypox [1]", [VIRUS])
+    assert "weighing" in asked.citations[0].quote
+    assert unasked.citations[0].quote == "Monkeypox cases rose."  # without a question: the shortest
+
+
+def test_a_support_sentence_replaces_the_short_answers_quote_of_the_same_passage() -> None:
+    out = verify("Monkeypox [1]\nOfficials are weighing whether monkeypox is a public health emergency [1].", [VIRUS])
+    assert out.text.count("[1]") == 2 and "public health emergency" in out.citations[0].quote

@@ -32,45 +32,61 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from evals import metrics, realtimeqa
 from evals.runner import article_ranking
 from index.embed import token_counter
+from rag import retrieve
 from rag.api import NewsRAG
-from rag.retrieve import HybridRetriever
+from rag.retrieve import RRF_K, HybridRetriever
 from rag.select import select_context
 from rag.settings import Settings
 
 DEPTH = 20
 BUDGETS = (600, 1000)
-RECALL_K = (1, 3, 5, 10)
+RECALL_K = (1, 3, 5, 10, 20, 50)
 
-# name: (mode, recency_days, recency_weight[, sentences selected from the top N chunks[, dedup similarity]])
-VARIANTS: dict[str, tuple[Any, ...]] = {
-    "dense": ("dense", 0, 1.0),
-    "bm25": ("bm25", 0, 1.0),
-    "hybrid": ("hybrid", 0, 1.0),
-    "hybrid + 7 days": ("hybrid", 7, 1.0),
-    "hybrid + 7 days x2": ("hybrid", 7, 2.0),
-    "hybrid + 7 days x4": ("hybrid", 7, 4.0),
-    "hybrid + 3 days x2": ("hybrid", 3, 2.0),
-    "hybrid + 14 days x2": ("hybrid", 14, 2.0),
-    "bm25 + 7 days x2": ("bm25", 7, 2.0),
-    "hybrid + 7 days, sentences of top 8": ("hybrid", 7, 1.0, 8),
-    "hybrid + 7 days, sentences of top 12": ("hybrid", 7, 1.0, 12),
-    "hybrid + 7 days, sentences of top 20": ("hybrid", 7, 1.0, 20),
-    "hybrid + 7 days, near-duplicates out (cosine 0.95)": ("hybrid", 7, 1.0, 0, 0.95),
-    "hybrid + 7 days, near-duplicates out (cosine 0.9)": ("hybrid", 7, 1.0, 0, 0.9),
-    "hybrid + 7 days, near-duplicates out (cosine 0.85)": ("hybrid", 7, 1.0, 0, 0.85),
+# Variants of the retriever, as changes to the default ("hybrid + 7 days"):
+# mode, recency_days, recency_weight; select: sentences picked from the top N chunks
+# (rag.select); dedup: near-duplicate cosine threshold; rrf_k: the fusion constant;
+# candidates: how deep each ranking goes before fusion.
+DEFAULT: dict[str, Any] = {"mode": "hybrid", "recency_days": 7, "recency_weight": 1.0}
+VARIANTS: dict[str, dict[str, Any]] = {
+    "dense": {"mode": "dense", "recency_days": 0},
+    "bm25": {"mode": "bm25", "recency_days": 0},
+    "hybrid": {"recency_days": 0},
+    "hybrid + 7 days": {},
+    "hybrid + 7 days x2": {"recency_weight": 2.0},
+    "hybrid + 7 days x4": {"recency_weight": 4.0},
+    "hybrid + 3 days x2": {"recency_days": 3, "recency_weight": 2.0},
+    "hybrid + 14 days x2": {"recency_days": 14, "recency_weight": 2.0},
+    "bm25 + 7 days x2": {"mode": "bm25", "recency_weight": 2.0},
+    "hybrid + 7 days, sentences of top 8": {"select": 8},
+    "hybrid + 7 days, sentences of top 12": {"select": 12},
+    "hybrid + 7 days, sentences of top 20": {"select": 20},
+    "hybrid + 7 days, near-duplicates out (cosine 0.95)": {"dedup": 0.95},
+    "hybrid + 7 days, near-duplicates out (cosine 0.9)": {"dedup": 0.9},
+    "hybrid + 7 days, near-duplicates out (cosine 0.85)": {"dedup": 0.85},
+    "hybrid + 7 days, RRF k 10": {"rrf_k": 10},
+    "hybrid + 7 days, RRF k 5": {"rrf_k": 5},
+    "hybrid + 7 days, 10 candidates per ranking": {"candidates": 10},
+    "hybrid + 7 days, 40 candidates per ranking": {"candidates": 40},
+    "hybrid + 7 days, 50 candidates per ranking": {"candidates": 50},  # recall@50: what a reranker could reach
 }
 
 
 def evaluate(
-    retriever: HybridRetriever, items: list[Any], count: Any, select_from: int = 0, budgets: tuple[int, ...] = BUDGETS
+    retriever: HybridRetriever,
+    items: list[Any],
+    count: Any,
+    select_from: int = 0,
+    budgets: tuple[int, ...] = BUDGETS,
+    depth: int = DEPTH,
 ) -> dict[str, Any]:
+    """Score one retriever setting; ``depth`` hits per question (recall only up to it)."""
     aic = {b: [] for b in budgets}  # type: dict[int, list[float]]
     recall = {k: [] for k in RECALL_K}  # type: dict[int, list[float]]
     hit1, mrr, times = [], [], []
     for item in items:
         as_of = date.fromisoformat(item.date) if item.date else None
         t0 = time.perf_counter()
-        hits = retriever.retrieve(item.question, DEPTH, as_of)
+        hits = retriever.retrieve(item.question, depth, as_of)
         times.append(time.perf_counter() - t0)
         if item.answerable:
             for budget in budgets:
@@ -86,7 +102,7 @@ def evaluate(
                     used += cost
                     texts.append(h.text)
                 aic[budget].append(metrics.answer_in_context(texts, item.golds))
-            for k in RECALL_K:
+            for k in (k for k in RECALL_K if k <= depth):
                 recall[k].append(metrics.answer_in_context([h.text for h in hits[:k]], item.golds))
         if item.sources:
             ranking = article_ranking(hits)
@@ -97,7 +113,7 @@ def evaluate(
     ms = sorted(t * 1000 for t in times)
     return {
         **{f"aic@{b}tok": statistics.fmean(v) for b, v in aic.items()},
-        **{f"recall@{k}": statistics.fmean(v) for k, v in recall.items()},
+        **{f"recall@{k}": statistics.fmean(v) if v else None for k, v in recall.items()},
         "hit@1": statistics.fmean(hit1) if hit1 else None,
         "mrr@10": statistics.fmean(mrr) if mrr else None,
         "p50_ms": statistics.median(ms),
@@ -137,15 +153,23 @@ def main() -> None:
     )
     print("| variant | " + " | ".join(cols) + " |")
     print("|---" * (len(cols) + 1) + "|")
-    for name, (mode, days, weight, *more) in VARIANTS.items():
+    for name, change in VARIANTS.items():
         if args.only and name not in args.only:
             continue
+        v = {**DEFAULT, **change}
         # One retriever, its BM25 index built once, re-pointed per variant.
-        retriever._mode, retriever._recency_days, retriever._recency_weight = mode, days, weight
-        retriever._dedup_similarity = more[1] if len(more) > 1 else 1.0
-        row = evaluate(retriever, items, count, more[0] if more else 0, budgets)
+        retriever._mode, retriever._recency_days, retriever._recency_weight = (
+            v["mode"],
+            v["recency_days"],
+            v["recency_weight"],
+        )
+        retriever._dedup_similarity = v.get("dedup", 1.0)
+        retriever._candidates = v.get("candidates", DEPTH)
+        retrieve.RRF_K = v.get("rrf_k", RRF_K)
+        # The retriever fuses max(k, candidates) per ranking: ask for as many as it fuses.
+        row = evaluate(retriever, items, count, v.get("select", 0), budgets, v.get("candidates", DEPTH))
         results[name] = row
-        cells = [f"{row[c]:.3f}" if "ms" not in c else f"{row[c]:.0f}" for c in cols]
+        cells = ["—" if row[c] is None else f"{row[c]:.3f}" if "ms" not in c else f"{row[c]:.0f}" for c in cols]
         print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
     (args.work / "retrieval.json").write_text(json.dumps(results, indent=2))
 

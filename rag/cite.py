@@ -9,6 +9,11 @@ A marker survives only where its passage supports the sentence; an unmarked but 
 sentence gets the best passage's marker; each citation carries the supporting quote and its
 character span in the passage. Markers are renumbered 1..m in order of first use.
 
+A marker on a line of its own after the last sentence ("Monkeypox", blank line, "[2]") belongs
+to that sentence, and a short answer line (one name is enough) is cited where a passage
+holds it. Among equally supporting quotes, the one sharing most words with the question is
+kept, and a later full sentence citing the same passage replaces a short answer's quote.
+
 It does not decide to refuse; it reports which sentences are supported (``answer`` decides).
 """
 

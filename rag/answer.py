@@ -14,6 +14,7 @@ sentence, generation, total) are recorded.
 A two-part question ("Who is X, and which Y …?", ``rag.decompose``) goes through retrieval and
 generation once per part, and the parts' answers are joined.
 
+The short answer line is trimmed of words that restate the question (``rag.short``).
 Follow-up questions are condensed by ``rag.condense``; with ``context_tokens`` the passages
 are the best sentences chosen by ``rag.select`` under that budget.
 """
@@ -35,6 +36,7 @@ from rag.grounding import first_sentence, non_answer
 from rag.prompt import REFUSAL_TEXT, Unlabel, build_prompt, is_refusal, short_answer
 from rag.retrieve import Retriever
 from rag.select import Counter, select_context
+from rag.short import trim
 from rag.types import Answer, Hit, Queued, Retrieved
 
 History = Sequence[tuple[str, str]]
@@ -71,6 +73,7 @@ class AnswerEngine:
         count_tokens: Counter | None = None,
         check_answers: bool = True,
         split_questions: bool = True,
+        trim_short_answers: bool = True,
     ) -> None:
         self.retriever = retriever
         self.generator = generator
@@ -85,6 +88,7 @@ class AnswerEngine:
         self._count_tokens = count_tokens or (lambda text: text.split())
         self.check_answers = check_answers
         self.split_questions = split_questions
+        self.trim_short_answers = trim_short_answers
 
     def ask(self, question: str, history: History = (), top_k: int | None = None, as_of: date | None = None) -> Answer:
         answer = None
@@ -266,7 +270,10 @@ class AnswerEngine:
             timings.setdefault("first_sentence", time.perf_counter() - t0)
             yield from held
         answer.answer = checked.text
-        answer.short_answer = short_answer(checked.text) if unlabel.labelled else ""
+        # The short answer without the question's words the model wrote back ("Succession
+        # received the most nominations" → "Succession"); the full answer is left as written.
+        short = short_answer(checked.text) if unlabel.labelled else ""
+        answer.short_answer = trim(short, search_query) if self.trim_short_answers and short else short
         answer.citations = checked.citations
         timings["total"] = time.perf_counter() - t0
         yield answer

@@ -118,6 +118,7 @@ class NewsRAG:
             context_tokens=s.context_tokens,
             check_answers=s.check_answers,
             split_questions=s.split_questions,
+            trim_short_answers=s.trim_short_answers,
             count_tokens=token_counter() if s.context_tokens else None,
         )
 

@@ -114,6 +114,11 @@ class Settings(BaseSettings):
         description="Refuse when the answer's first sentence only restates the question or gives a number "
         "that is in none of the passages (rag.grounding).",
     )
+    trim_short_answers: bool = Field(
+        True,
+        description="Cut the words that restate the question out of the short answer line "
+        "('Succession received the most nominations' → 'Succession'; rag.short). The full answer is kept.",
+    )
 
     # Generation
     backend: Backend = Field("auto", description="auto, openai, local or extractive.")

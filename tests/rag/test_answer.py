@@ -278,3 +278,15 @@ def test_a_bare_pointer_at_the_passages_is_not_shown(ingested, fake_embedder) ->
     assert answer.answer.split("\n")[0] == "Qatar [1]" and "Qatar suspended" in answer.answer.split("\n")[1]
     pieces = list(eng.stream(question, verified=True))
     assert "".join(p for p in pieces if isinstance(p, str)) == pieces[-1].answer == answer.answer
+
+
+@pytest.mark.parametrize(("trim", "short"), [(True, "Qatar"), (False, "Qatar suspended its mediation role")])
+def test_the_short_answer_loses_the_words_that_restate_the_question(ingested, fake_embedder, trim, short) -> None:
+    reply = (
+        "Answer: Qatar suspended its mediation role\nQatar suspended its mediation role in the Gaza truce talks [1]."
+    )
+    eng, _ = engine(ingested, fake_embedder, [reply])
+    eng.trim_short_answers = trim
+    answer = eng.ask("Which country suspended its mediation role in the Gaza truce talks?")
+    assert not answer.refused and answer.short_answer == short
+    assert answer.answer.startswith("Qatar suspended its mediation role [1]\n")  # the full answer is kept as written

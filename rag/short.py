@@ -80,16 +80,13 @@ def _capitalised(token: str) -> bool:
 
 
 def _names_join(tokens: list[str], run: tuple[int, int], after: bool) -> bool:
-    """Whether the run and the kept side form one capitalised name ("Yellowstone National Park")."""
+    """Whether the run and the side kept form one capitalised name ("Yellowstone National Park")."""
     start, end = run
     if not all(_capitalised(t) for t in tokens[start:end]):
         return False
-    if after:
-        edge, kept = tokens[end - 1], tokens[end] if end < len(tokens) else ""
-    else:
-        edge, kept = tokens[start], tokens[start - 1] if start > 0 else ""
-    if after and re.search(r"['’]s\W*$", edge):
+    if after and re.search(r"['’]s\W*$", tokens[end - 1]):
         return False  # "John Constable's" ends a name: what follows is another one
+    kept = (tokens[end] if end < len(tokens) else "") if after else (tokens[start - 1] if start else "")
     return bool(kept) and _capitalised(kept)
 
 
@@ -98,18 +95,19 @@ def _has_content(tokens: list[str]) -> bool:
 
 
 def _cut_once(tokens: list[str], question: list[str]) -> list[str] | None:
-    keys = [_key(t) for t in tokens]
-    run = _longest_run(keys, question)
+    """The answer's side of its longest restated run, or None when nothing should be cut."""
+    run = _longest_run([_key(t) for t in tokens], question)
     if run is None:
         return None
     a_start, a_end, q_start, q_end = run
     after = _gap_after(question, q_start, q_end)
-    sides = [tokens[a_end:], tokens[:a_start]] if after else [tokens[:a_start], tokens[a_end:]]
-    for n, side in enumerate(sides):
-        side_after = after if n == 0 else not after
-        if _has_content(side) and not _names_join(tokens, (a_start, a_end), side_after):
-            return side
-    return None
+    side = tokens[a_end:] if after else tokens[:a_start]
+    if not _has_content(side):  # nothing where the gap is: the answer is on the other side
+        after = not after
+        side = tokens[a_end:] if after else tokens[:a_start]
+    if not _has_content(side) or _names_join(tokens, (a_start, a_end), after):
+        return None  # the "restated" words belong to the answer's name
+    return side
 
 
 def trim(short: str, question: str) -> str:

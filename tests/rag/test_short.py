@@ -73,3 +73,8 @@ def test_the_restated_question_is_cut(question: str, short: str, expected: str) 
 )
 def test_an_answer_that_does_not_restate_the_question_is_kept(question: str, short: str) -> None:
     assert trim(short, question) == short
+
+
+def test_a_name_holding_the_questions_words_is_not_cut_on_its_other_side() -> None:
+    question = "Which US national park was hit by floods this week?"
+    assert trim("Yellowstone National Park, in Wyoming", question) == "Yellowstone National Park, in Wyoming"

@@ -74,12 +74,16 @@ def _stemmer():  # type: ignore[no-untyped-def]
     return Stemmer.Stemmer("english")
 
 
+def stems(words: Sequence[str]) -> list[str]:
+    """The English (Snowball) stems of ``words``, lowercased: "apologised" and "apologise" share one."""
+    return list(_stemmer().stemWords([w.lower() for w in words]))
+
+
 def content_terms(text: str) -> dict[str, float]:
     """Content terms with weights: numbers and capitalised names count double."""
     words = WORD_RE.findall(text)
     out: dict[str, float] = {}
-    stems = _stemmer().stemWords([w.lower() for w in words])
-    for i, (word, stem) in enumerate(zip(words, stems, strict=False)):
+    for i, (word, stem) in enumerate(zip(words, stems(words), strict=False)):
         if word.lower() in STOPWORDS or (len(word) < 2 and not word.isdigit()):
             continue
         strong = word[0].isdigit() or (word[0].isupper() and i > 0)

@@ -3,8 +3,8 @@
 The small model is asked for a short answer but sometimes writes the question back as a
 sentence: "Which show received the most nominations?" → "Succession received the most
 nominations of any show". This finds the longest run of answer words that also stands, in
-the same order, in the question (two or more content words; "apologised" matches
-"apologise") and keeps the part of the answer that sits where the question's gap is:
+the same order, in the question (two or more content words, matched by stem: "apologised"
+matches "apologise") and keeps the part of the answer that sits where the question's gap is:
 
 - before the run when the question's wh-phrase comes before it as the subject ("Which show
   received …" → "Succession");
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-from rag.cite import STOPWORDS
+from rag.cite import STOPWORDS, stems
 
 _WH = frozenset("what which who whom whose where when why how".split())
 _AUX = frozenset("do does did is are was were has have had will would can could should may might".split())
@@ -38,25 +38,18 @@ def _key(token: str) -> str:
     return re.sub(r"[^a-z0-9]", "", token.lower())
 
 
-def _same(a: str, b: str) -> bool:
-    if a == b:
-        return bool(a)
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return n >= 5 and n >= min(len(a), len(b)) - 2
-
-
 def _longest_run(answer: list[str], question: list[str]) -> tuple[int, int, int, int] | None:
-    """(answer start, answer end, question start, question end) of the longest shared run."""
+    """(answer start, answer end, question start, question end) of the longest shared run.
+
+    Words match by stem; the run with the most content words wins.
+    """
+    a_stems, q_stems = stems(answer), stems(question)
     best: tuple[int, int, int, int] | None = None
     best_content = 0
     for i in range(len(answer)):
         for j in range(len(question)):
             n = 0
-            while i + n < len(answer) and j + n < len(question) and _same(answer[i + n], question[j + n]):
+            while i + n < len(answer) and j + n < len(question) and answer[i + n] and a_stems[i + n] == q_stems[j + n]:
                 n += 1
             content = sum(1 for k in answer[i : i + n] if k not in STOPWORDS)
             if content >= _MIN_RUN and content > best_content:
@@ -64,12 +57,10 @@ def _longest_run(answer: list[str], question: list[str]) -> tuple[int, int, int,
     return best
 
 
-def _gap_after(question: list[str], q_start: int, q_end: int) -> bool:
+def _gap_after(question: list[str], q_start: int) -> bool:
     """Whether the question's answer follows the restated words (else it precedes them)."""
     wh = next((i for i, k in enumerate(question) if k in _WH), None)
-    if wh is None or question[wh] == "why" or wh >= q_end:
-        return True
-    if wh >= q_start:  # the wh-word sits inside the run
+    if wh is None or question[wh] == "why" or wh >= q_start:  # the wh-word is in or after the run
         return True
     return any(k in _AUX for k in question[wh + 1 : wh + 1 + _AUX_WINDOW])
 
@@ -99,8 +90,8 @@ def _cut_once(tokens: list[str], question: list[str]) -> list[str] | None:
     run = _longest_run([_key(t) for t in tokens], question)
     if run is None:
         return None
-    a_start, a_end, q_start, q_end = run
-    after = _gap_after(question, q_start, q_end)
+    a_start, a_end, q_start, _ = run
+    after = _gap_after(question, q_start)
     side = tokens[a_end:] if after else tokens[:a_start]
     if not _has_content(side):  # nothing where the gap is: the answer is on the other side
         after = not after

@@ -4,7 +4,9 @@
 retrieve passages, refuse at once when none is relevant, prompt the generator and stream
 its text, then verify the citations and refuse when the answer opens with a refusal,
 nothing in the passages supports it, or its first sentence is no answer (``rag.grounding``:
-it restates the question or gives a number the passages do not hold). Verification runs
+it restates the question or gives a number the passages do not hold), or the question asks
+about something its passages never mention (``rag.asked``: what a "how many" counts, the role
+in "Who is X's <role>?"). Verification runs
 sentence by sentence as the text arrives, so a caller can also stream verified sentences
 (``verified=True``). ``events`` also yields a ``Retrieved`` item as soon as retrieval is
 done (the UI shows sources before the answer finishes); ``stream`` leaves it out, and
@@ -21,12 +23,14 @@ are the best sentences chosen by ``rag.select`` under that budget.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 
 from index.embed import Embedder
 from index.errors import EmptyIndexError, LLMError, QuestionError, QuestionTooLongError
+from rag.asked import unmentioned
 from rag.cite import SentenceVerifier
 from rag.condense import standalone_question
 from rag.decompose import combine, merge_hits, parts
@@ -72,6 +76,7 @@ class AnswerEngine:
         context_tokens: int = 0,
         count_tokens: Counter | None = None,
         check_answers: bool = True,
+        check_asked: bool = True,
         split_questions: bool = True,
         trim_short_answers: bool = True,
     ) -> None:
@@ -87,6 +92,7 @@ class AnswerEngine:
         self.context_tokens = context_tokens
         self._count_tokens = count_tokens or (lambda text: text.split())
         self.check_answers = check_answers
+        self.check_asked = check_asked
         self.split_questions = split_questions
         self.trim_short_answers = trim_short_answers
 
@@ -218,8 +224,12 @@ class AnswerEngine:
         prompt = build_prompt(question, hits, history)
         checker = SentenceVerifier(hits, self._embedder, question)
 
-        def refusing(text: str) -> str:  # its first sentence restates the question or invents a number
-            return non_answer(f"{question} {search_query}", first_sentence(text), hits) if self.check_answers else ""
+        @functools.lru_cache(maxsize=4)  # asked once per streamed piece until the answer is released
+        def refusing(text: str) -> str:
+            """Why the answer is no answer: its first sentence restates the question or invents a
+            number, or the question asks about something its passages never mention; or ""."""
+            why = non_answer(f"{question} {search_query}", first_sentence(text), hits) if self.check_answers else ""
+            return why or (unmentioned(search_query, hits, checker.first_cited) if self.check_asked else "")
 
         held: list[str] = []  # verified sentences not yet sent: the answer may still be refused
         released = False

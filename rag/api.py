@@ -117,6 +117,7 @@ class NewsRAG:
             gate=factory.make_gate(s, self.backend),
             context_tokens=s.context_tokens,
             check_answers=s.check_answers,
+            check_asked=s.check_asked,
             split_questions=s.split_questions,
             trim_short_answers=s.trim_short_answers,
             count_tokens=token_counter() if s.context_tokens else None,

@@ -185,6 +185,8 @@ class SentenceVerifier:
         self._numbering: dict[int, int] = {}  # passage index (0-based) -> citation number
         self._best_quote: dict[int, _Quote] = {}
         self._parts: list[str] = []
+        self._first_cited: list[int] = []  # passages the first sentence cites
+        self._chosen: list[int] = []  # passages the last verified sentence cites
         self._done = 0  # sentences verified so far
         self._supported = 0
         self._content = 0
@@ -203,6 +205,11 @@ class SentenceVerifier:
     def first_sentence(self) -> str:
         """The answer's first sentence once complete ("" before): where a refusal shows."""
         return self._parts[0] if self._parts else ""
+
+    @property
+    def first_cited(self) -> list[Hit]:
+        """The passages the answer's first sentence cites (none before it is complete)."""
+        return [self._passages[i] for i in self._first_cited]
 
     def feed(self, piece: str) -> list[str]:
         """Add raw text; return the verified sentences it completed, each with its separator."""
@@ -245,6 +252,8 @@ class SentenceVerifier:
             part = self._sentence(plain[start:end], claimed, short=alone)
             if not part:
                 continue
+            if not self._parts and not new:
+                self._first_cited = list(self._chosen)
             if self._parts or new:  # keep a line break the model wrote (short answer, then support)
                 part = ("\n" if "\n" in plain[spans[j - 1][1] : start] else " ") + part
             new.append(part)
@@ -253,6 +262,7 @@ class SentenceVerifier:
         return new
 
     def _sentence(self, sentence: str, claimed: set[int], short: bool = False) -> str:
+        self._chosen = []
         sentence = drop_meta(sentence)  # "Passage [2] states that …": keep only the claim
         if meta_only(sentence):
             return ""  # a bare "Passage" left of a supporting line: nothing to show
@@ -279,6 +289,7 @@ class SentenceVerifier:
         if not chosen:
             chosen = [max(accepted, key=lambda iq: _support(claim, iq[1].terms))]
         labels = []
+        self._chosen = [i for i, _ in chosen[:2]]
         for i, q in chosen[:2]:
             if i not in self._numbering:
                 self._numbering[i] = len(self._numbering) + 1

@@ -290,3 +290,30 @@ def test_the_short_answer_loses_the_words_that_restate_the_question(ingested, fa
     answer = eng.ask("Which country suspended its mediation role in the Gaza truce talks?")
     assert not answer.refused and answer.short_answer == short
     assert answer.answer.startswith("Qatar suspended its mediation role [1]\n")  # the full answer is kept as written
+
+
+@pytest.mark.parametrize(
+    ("question", "reply"),
+    [
+        (  # Israel's prime minister, cited correctly, for Lebanon's
+            "Who is Lebanon's prime minister?",
+            "Answer: Benjamin Netanyahu\nPrime Minister Benjamin Netanyahu faces pressure to facilitate the "
+            "return of tens of thousands of Israelis evacuated from the north [1].",
+        ),
+        (  # a count of civilians and soldiers for a count of fighters
+            "How many Hezbollah fighters have been killed since the war began?",
+            "Answer: 100\nHezbollah attacks have killed roughly 100 civilians and soldiers in northern Israel [1].",
+        ),
+    ],
+)
+def test_an_answer_about_something_the_passages_never_mention_is_refused(
+    ingested, fake_embedder, question, reply
+) -> None:
+    eng, _ = engine(ingested, fake_embedder, [reply, reply])
+    answer = eng.ask(question)
+    assert answer.refused and answer.answer == REFUSAL_TEXT and not answer.citations
+    assert list(eng.stream(question, verified=True))[:-1] == [REFUSAL_TEXT]  # nothing of it streamed first
+    eng, _ = engine(ingested, fake_embedder, [reply])
+    eng.check_asked = False
+    unchecked = eng.ask(question)
+    assert not unchecked.refused and unchecked.citations  # the check, not the citations, refused it

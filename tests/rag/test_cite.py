@@ -158,3 +158,19 @@ def test_the_quote_of_a_short_answer_is_where_the_passage_answers_the_question()
 def test_a_support_sentence_replaces_the_short_answers_quote_of_the_same_passage() -> None:
     out = verify("Monkeypox [1]\nOfficials are weighing whether monkeypox is a public health emergency [1].", [VIRUS])
     assert out.text.count("[1]") == 2 and "public health emergency" in out.citations[0].quote
+
+
+def test_first_cited_is_what_the_first_sentence_cites_not_the_later_ones() -> None:
+    checker = SentenceVerifier([TRUCE, PUTIN])
+    assert checker.first_cited == []  # nothing complete yet
+    checker.feed("Putin spoke to Syrian President Bashar al-Assad [2]. ")
+    checker.feed("The proposed truce lasts 60 days [1].")
+    checker.finish()
+    assert [h.chunk_id for h in checker.first_cited] == ["b:0"]
+
+
+def test_an_uncited_first_sentence_cites_nothing() -> None:
+    checker = SentenceVerifier([TRUCE, PUTIN])
+    checker.feed("The weather was fine in Paris. The proposed truce lasts 60 days [1].")
+    checker.finish()
+    assert checker.first_cited == [] and checker.cited

@@ -1,0 +1,100 @@
+"""What a question asks about, and whether the passages mention it (``rag.asked``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.asked import unmentioned
+from rag.types import Hit
+
+
+def hit(text: str, title: str = "Truce talks") -> Hit:
+    return Hit(chunk_id="c", text=text, title=title, source="s")
+
+
+KILLED = hit("Hezbollah attacks have killed roughly 100 civilians and soldiers in northern Israel over the last year.")
+FIGHTERS = hit("The steps call for the withdrawal of Hezbollah fighters and their weapons from the south.")
+
+
+def test_a_count_of_things_the_cited_passage_never_names_is_flagged() -> None:
+    question = "How many Hezbollah fighters have been killed since the war began?"
+    assert unmentioned(question, [KILLED, FIGHTERS], [KILLED]) == "the passages it cites never mention fighters"
+    # the cited passage names them: the answer may stand (whether it is right is not judged here)
+    assert unmentioned(question, [KILLED, FIGHTERS], [FIGHTERS]) == ""
+
+
+@pytest.mark.parametrize(
+    ("question", "text"),
+    [
+        ("How many rockets were fired from Lebanon on Monday?", "About 150 rockets were fired, the military said."),
+        ("How many years has it taken?", "It took 18 years."),
+        ("How many wildfires have there been this year?", "There had been 420 wildfires in England."),
+        ("How many years together did the band have before the split?", "After nine years the band split."),
+    ],
+)
+def test_a_count_the_cited_passage_names_passes(question: str, text: str) -> None:
+    assert unmentioned(question, [hit(text)], [hit(text)]) == ""
+
+
+def test_names_in_a_count_do_not_stand_for_the_things_counted() -> None:
+    text = "Hezbollah said it fired rockets at Haifa."  # "Hezbollah" is there, "fighters" is not
+    assert unmentioned("How many Hezbollah fighters were killed?", [hit(text)], [hit(text)]) != ""
+
+
+def test_a_count_is_not_judged_without_cited_passages() -> None:
+    assert unmentioned("How many fighters were killed?", [KILLED], []) == ""
+
+
+@pytest.mark.parametrize(
+    ("question", "text"),
+    [
+        ("Who is Lebanon's prime minister?", "Lebanon's caretaker prime minister Najib Mikati said the army is ready."),
+        ("Who is Lebanon's prime minister?", "Lebanese Prime Minister Najib Mikati met the envoy."),
+        ("Who is the prime minister of Lebanon?", "Najib Mikati, the prime minister of Lebanon, met the envoy."),
+        ("Who is Israel's defense minister?", "Israel's new defence minister, Israel Katz, visited the border."),
+        ("Who is Hezbollah’s new leader?", "In a video address, Hezbollah’s new leader, Naim Qassem, spoke."),
+        ("Who is France's president?", "French President Emmanuel Macron called for a truce."),
+        ("Who is the prime minister of the United Kingdom?", "British Prime Minister Keir Starmer spoke."),
+        ("What is the name of Iran's foreign minister?", "Iranian Foreign Minister Abbas Araqchi arrived."),
+        ("Who is the CEO of Twitter?", "Twitter CEO Linda Yaccarino said the company would comply."),
+    ],
+)
+def test_a_role_named_beside_its_owner_passes(question: str, text: str) -> None:
+    assert unmentioned(question, [hit("Nothing here."), hit(text)], []) == ""
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "why"),
+    [
+        (  # the role, but another country's
+            "Who is Lebanon's prime minister?",
+            "Israeli Prime Minister Benjamin Netanyahu faces pressure from evacuated residents in Lebanon's south.",
+            "no passage names Lebanon's prime minister",
+        ),
+        (  # the country and the role, but not together: an adviser to the minister
+            "What is the name of Iran's foreign minister?",
+            "Iran's delegation was headed by Ali Asghar Haji, Senior Political Advisor to the Foreign Minister.",
+            "no passage names Iran's foreign minister",
+        ),
+        (  # another role of the same country
+            "Who is Israel's defense minister?",
+            "In Israel, Netanyahu and Ron Dermer, the minister of strategic affairs, are key figures.",
+            "no passage names Israel's defense minister",
+        ),
+    ],
+)
+def test_a_role_the_passages_never_name_for_that_owner_is_flagged(question: str, text: str, why: str) -> None:
+    assert unmentioned(question, [hit(text)], [hit(text)]) == why
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who is Amos Hochstein's main counterpart in Lebanon in the truce talks?",  # not a role phrase
+        "Who leads the efforts to broker the agreement?",
+        "Which country suspended its mediation role?",
+        "What is the biggest security threat, according to Fiji's minister of defense?",
+    ],
+)
+def test_other_question_shapes_are_not_judged(question: str) -> None:
+    assert unmentioned(question, [hit("Qatar suspended its mediation role.")], []) == ""

@@ -93,17 +93,11 @@ def test_a_two_part_question_gets_both_answers_with_their_citations(rag: NewsRAG
         assert c.passage[c.quote_start : c.quote_end] == c.quote
 
 
-POPULATION_REGRESSION = pytest.mark.xfail(
-    strict=True,
-    reason="known regression (#8): the short-answer-first prompt answers '1 million' from a sentence about "
-    "people displaced in Lebanon, and the lexical citation check accepts it; it was refused before",
-)
-
-
 @pytest.mark.parametrize(
     "question",
     [
-        pytest.param("What is the population of Lebanon?", marks=POPULATION_REGRESSION),
+        # answered "1 million" (people displaced) until CHECK_ASKED: no passage gives Lebanon's population
+        "What is the population of Lebanon?",
         "Who won the 2022 FIFA World Cup?",
     ],
 )

@@ -13,11 +13,11 @@ checks two question shapes and says what is missing, or returns "":
   of Lebanon"), a country's usual adjective included.
 
 It does not check other question shapes (an ordinal such as "the third phase" was tried and
-refused correct answers), synonyms ("troops" for "soldiers", "CEO" for "chief executive"), or
-whether an answer that passes is right: a role phrase found anywhere in the passages lets any
-name through, and a count whose noun is there lets any number through. The checks were
-designed on the sample set's unanswerable questions; RealTimeQA's stored answers are the check
-that they refuse no correct answer (docs/EVALS.md).
+refused correct answers), synonyms ("troops" for "soldiers", "leader" for "head"; only "PM"
+and "CEO" are written out), or whether an answer that passes is right: a role phrase found
+anywhere in the passages lets any name through, and a count whose noun is there lets any
+number through. The checks were designed on the sample set's unanswerable questions;
+RealTimeQA's stored answers are the check that they refuse no correct answer (docs/EVALS.md).
 """
 
 from __future__ import annotations
@@ -61,6 +61,7 @@ _ADJECTIVES = {
     "cyprus": ("cypriot",),
 }
 _SPELLINGS = {"defence": "defense", "labour": "labor", "organisation": "organization"}
+_SHORT_FORMS = {"pm": ("prime", "minister"), "ceo": ("chief", "executive")}  # as news writes them
 _WINDOW = 2  # words allowed between the owner and the role ("Israel's new defense minister")
 
 
@@ -93,7 +94,14 @@ def _counted(question: str) -> list[str]:
 
 
 def _words(text: str) -> list[str]:
-    return [_SPELLINGS.get(w.lower(), w.lower()) for w in WORD_RE.findall(text)]
+    """Lowercased words, one spelling for British and American ones, "PM" and "CEO" written out."""
+    out: list[str] = []
+    for word in WORD_RE.findall(text):
+        low = _SPELLINGS.get(word.lower(), word.lower())
+        if low == "officer" and out[-2:] == ["chief", "executive"]:
+            continue  # "chief executive officer" is the CEO
+        out.extend(_SHORT_FORMS.get(low, (low,)))
+    return out
 
 
 def _stem_set(passages: Sequence[Hit]) -> set[str]:

@@ -57,6 +57,10 @@ def test_a_count_is_not_judged_without_cited_passages() -> None:
         ("Who is the prime minister of the United Kingdom?", "British Prime Minister Keir Starmer spoke."),
         ("What is the name of Iran's foreign minister?", "Iranian Foreign Minister Abbas Araqchi arrived."),
         ("Who is the CEO of Twitter?", "Twitter CEO Linda Yaccarino said the company would comply."),
+        ("Who is the CEO of OpenAI?", "Sam Altman, chief executive officer of OpenAI, testified."),
+        ("Who is OpenAI's chief executive?", "OpenAI CEO Sam Altman testified."),
+        ("Who is Lebanon's prime minister?", "Lebanese PM Najib Mikati met the envoy."),
+        ("Who is the president of the United States?", "U.S. President Joe Biden spoke to Netanyahu."),
     ],
 )
 def test_a_role_named_beside_its_owner_passes(question: str, text: str) -> None:

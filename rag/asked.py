@@ -71,7 +71,7 @@ def unmentioned(question: str, passages: Sequence[Hit], cited: Sequence[Hit]) ->
     ``cited`` are the passages the answer's first sentence cites; ``passages`` all it was given.
     """
     counted = _counted(question)
-    if counted and cited and not set(stems(counted)) & _stem_set(cited):
+    if counted and cited and not set(stems(_words(" ".join(counted)))) & _stem_set(cited):
         return f"the passages it cites never mention {' '.join(counted)}"
     role = _role(question)
     if role and not _has_role(passages, *role):
@@ -122,11 +122,15 @@ def _role(question: str) -> tuple[str, list[str]] | None:
     return None
 
 
+_OWNER_ADJECTIVES = {  # the table above, keys and adjectives as ``_words`` reads them ("u.s." → u s)
+    tuple(_words(name)): [tuple(_words(a)) for a in adjectives] for name, adjectives in _ADJECTIVES.items()
+}
+
+
 def _owner_forms(owner: str) -> list[tuple[str, ...]]:
     """The word sequences that name ``owner``: its name and its country adjectives."""
-    name = " ".join(_words(owner))
-    adjectives = next((a for key, a in _ADJECTIVES.items() if " ".join(_words(key)) == name), ())
-    return [tuple(name.split()), *(tuple(_words(a)) for a in adjectives)]
+    name = tuple(_words(owner))
+    return [name, *_OWNER_ADJECTIVES.get(name, [])]
 
 
 def _names_owner(words: list[str], forms: list[tuple[str, ...]]) -> bool:

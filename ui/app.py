@@ -179,6 +179,23 @@ def _finish(turn: Turn, answer: Answer) -> None:
     turn.search_query = answer.search_query or turn.search_query
 
 
+def _only_uploaded(paths: Sequence[Any] | None) -> list[Any]:
+    """The files that lie in Gradio's upload folder; any other path is refused, not read.
+
+    Gradio makes the same check itself once its Blocks are launched (``ui.server`` marks a
+    mounted app so); this second one keeps a server file from being ingested should that
+    ever be skipped again.
+    """
+    from gradio.utils import get_upload_folder
+
+    folder = Path(get_upload_folder()).resolve()
+    for item in paths or []:
+        path = Path(getattr(item, "name", item)).resolve()
+        if not path.is_relative_to(folder):
+            raise gr.Error("only files uploaded through this page can be ingested: upload the file again")
+    return list(paths or [])
+
+
 def _escape(text: str) -> str:
     import html
 
@@ -266,7 +283,7 @@ def build_app(rag: NewsRAG) -> gr.Blocks:
             return ui.load_samples(progress)
 
         def upload(paths: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
-            return ui.upload(paths, progress)
+            return ui.upload(_only_uploaded(paths), progress)
 
         refresh = {"fn": ui.settings_text, "inputs": top_k, "outputs": settings_md, **hidden}
         samples_btn.click(load_samples, None, [*corpus_outputs, notice], concurrency_id="ingest", **hidden).then(

@@ -35,7 +35,8 @@ from index.errors import (
     NewsragError,
 )
 from rag.api import NewsRAG
-from ui.launch import WarmUp, warm_up
+from ui.guard import HostGuard
+from ui.launch import WarmUp, host_policy, warm_up
 
 log = logging.getLogger("newsrag.server")
 
@@ -286,6 +287,7 @@ def create_app(rag: NewsRAG, *, ui: bool = True, warm: WarmUp | None = None) -> 
         return None
 
     app.add_middleware(BodyLimit, caps=caps)
+    app.add_middleware(HostGuard, policy=host_policy(s))  # added last: it runs first
     if ui:
         _mount_ui(app, rag, api_key)
     return app
@@ -316,6 +318,10 @@ def _mount_ui(app: FastAPI, rag: NewsRAG, api_key: str | None) -> None:
         max_file_size=int(s.max_upload_mb * 1_000_000),
         **page_assets(),
     )
+    # Gradio checks that a file handed to an event came from its own upload folder only once
+    # the Blocks have "launched"; ``mount_gradio_app`` never sets that flag, so a mounted UI
+    # would ingest any server file a request names (probe #23, item 1). Set it as launch() does.
+    blocks.has_launched = True
 
 
 def serve(rag: NewsRAG, *, allow_remote: bool = False, ui: bool = True) -> None:

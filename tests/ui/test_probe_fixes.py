@@ -1,0 +1,187 @@
+"""Regression tests for the outside probe's findings against ``newsrag serve`` / ``newsrag chat`` (#23).
+
+Each test makes the probe's real request against a real server on 127.0.0.1: uvicorn serving
+``create_app`` (REST, OpenAI-compatible API and the mounted Gradio UI) over a real on-disk
+Chroma index, the real MiniLM embedder and the extractive backend. Items: Gradio's file check
+on the mounted UI (1), Host/Origin checks (2), markup and links in API output (5), and the
+small ones (8): API docs with a key, server paths in errors, ``top_k: true``, sources with "/".
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from rag.api import NewsRAG
+from rag.settings import Settings
+from tests.ui.test_server import KEY, LiveServer, wait_ready
+from ui.server import create_app
+
+SECRET = b"Server secret file\n\nThe vault code of the server is 4417-PLUTO, the operator wrote.\n"
+
+
+@pytest.fixture(scope="module")
+def rag(tmp_path_factory: pytest.TempPathFactory) -> NewsRAG:
+    settings = Settings(data_dir=tmp_path_factory.mktemp("probe") / "data", backend="extractive")
+    rag = NewsRAG(settings)
+    rag.ingest_samples()
+    return rag
+
+
+@pytest.fixture(scope="module")
+def server(rag: NewsRAG) -> Iterator[LiveServer]:
+    with LiveServer(create_app(rag)) as live:
+        wait_ready(live.url)
+        yield live
+
+
+def _gradio_call(url: str, fn_name: str, data: list[Any], client: httpx.Client | None = None) -> list[dict[str, Any]]:
+    """Call a Gradio event handler by function name through the real queue routes; the SSE messages."""
+    client = client or httpx.Client(timeout=60)
+    config = client.get(f"{url}/config").json()
+    fn_index = next(i for i, d in enumerate(config["dependencies"]) if d.get("api_name") == fn_name)
+    session = uuid.uuid4().hex
+    joined = client.post(
+        f"{url}/gradio_api/queue/join",
+        json={"data": data, "fn_index": fn_index, "session_hash": session, "event_data": None, "trigger_id": None},
+    )
+    assert joined.status_code == 200, joined.text
+    messages: list[dict[str, Any]] = []
+    deadline = time.monotonic() + 120
+    with client.stream("GET", f"{url}/gradio_api/queue/data", params={"session_hash": session}) as r:
+        for line in r.iter_lines():
+            if line.startswith("data:"):
+                msg = json.loads(line[5:])
+                messages.append(msg)
+                if msg.get("msg") == "process_completed" or time.monotonic() > deadline:
+                    break
+    return messages
+
+
+# 1. The mounted Gradio UI must not ingest files that were not uploaded through it.
+
+
+def test_mounted_ui_refuses_to_ingest_a_server_file_by_path(server: LiveServer, rag: NewsRAG, tmp_path: Path) -> None:
+    secret = tmp_path / "vault-notes.txt"
+    secret.write_bytes(SECRET)
+    payload = [[{"path": str(secret), "meta": {"_type": "gradio.FileData"}, "orig_name": "vault-notes.txt"}]]
+    messages = _gradio_call(server.url, "upload", payload)
+    done = messages[-1]
+    assert done.get("msg") == "process_completed"
+    assert done.get("success") is False, done
+    assert not any("vault" in a.title.lower() for a in rag.articles())
+    answer = httpx.post(f"{server.url}/api/ask", json={"question": "What is the vault code of the server?"}).json()
+    assert "4417" not in json.dumps(answer)
+
+
+# 2. Host and Origin checks on the keyless server.
+
+NOTE = b"Harbour council backs tidal pool\n\nThe Bergen harbour council approved a tidal pool on Monday.\n"
+
+
+def test_a_foreign_host_header_is_refused_everywhere(server: LiveServer, rag: NewsRAG) -> None:
+    evil = {"Host": "attacker.example", "Origin": "http://attacker.example"}
+    before = len(rag.articles())
+    upload = httpx.post(f"{server.url}/api/articles", files={"files": ("a.txt", NOTE)}, headers=evil)
+    assert upload.status_code == 403 and "NEWSRAG_ALLOWED_HOSTS" in upload.json()["error"]["message"]
+    assert len(rag.articles()) == before
+    # DNS rebinding: the attacker's page reads through its own name, with no Origin on a GET.
+    for path in ("/api/articles", "/config", "/", "/docs"):
+        assert httpx.get(f"{server.url}{path}", headers={"Host": "attacker.example:7860"}).status_code == 403
+    asked = httpx.post(f"{server.url}/api/ask", json={"question": "truce?"}, headers={"Host": "rebind.example"})
+    assert asked.status_code == 403
+
+
+def test_cross_site_state_changes_are_refused_but_same_origin_and_clients_pass(
+    server: LiveServer, rag: NewsRAG
+) -> None:
+    url = server.url
+    host = url.removeprefix("http://")
+    cross = {"Origin": "http://attacker.example"}
+    # A plain form post needs no CORS preflight: the attack the probe made.
+    form = httpx.post(f"{url}/api/articles", files={"files": ("tidal.txt", NOTE)}, headers=cross)
+    assert form.status_code == 403 and "cross-site" in form.json()["error"]["message"]
+    assert not any("tidal" in a.title.lower() for a in rag.articles())
+    for method, path in (("POST", "/api/ask"), ("POST", "/v1/chat/completions"), ("DELETE", "/api/articles/x")):
+        r = httpx.request(method, f"{url}{path}", json={}, headers=cross)
+        assert r.status_code == 403, (method, path, r.status_code)
+    assert httpx.post(f"{url}/gradio_api/queue/join", json={}, headers={"Origin": "null"}).status_code == 403
+    fetch = httpx.post(f"{url}/api/ask", json={"question": "x"}, headers={"Sec-Fetch-Site": "cross-site"})
+    assert fetch.status_code == 403
+    # The server's own pages (same origin) and non-browser clients (no Origin) are served.
+    same = httpx.post(f"{url}/api/articles", files={"files": ("tidal.txt", NOTE)}, headers={"Origin": f"http://{host}"})
+    assert same.status_code == 200, same.text
+    assert httpx.get(f"{url}/api/articles", headers=cross).status_code == 200  # reads: the browser's CORS rule
+    plain = httpx.post(f"{url}/api/ask", json={"question": "What did the Bergen harbour council approve?"})
+    assert plain.status_code == 200 and "tidal pool" in plain.json()["answer"]
+    assert httpx.get(f"{url}/api/articles", headers={"Host": f"localhost:{server.port}"}).status_code == 200
+
+
+def test_configured_names_and_origins_are_accepted(rag: NewsRAG) -> None:
+    settings = rag.settings.model_copy(
+        update={"allowed_hosts": ["news.example", "*.corp.example"], "allowed_origins": ["https://portal.example"]}
+    )
+    with LiveServer(create_app(NewsRAG(settings, embedder=rag.embedder), ui=False)) as live:
+        wait_ready(live.url)
+        for host in ("news.example", "a.corp.example:8443", "127.0.0.1"):
+            assert httpx.get(f"{live.url}/api/articles", headers={"Host": host}).status_code == 200, host
+        assert httpx.get(f"{live.url}/api/articles", headers={"Host": "corp.example.evil"}).status_code == 403
+        ok = httpx.post(
+            f"{live.url}/api/ask", json={"question": "truce?"}, headers={"Origin": "https://portal.example"}
+        )
+        assert ok.status_code == 200
+
+
+def test_newsrag_chat_has_the_same_host_and_origin_checks(rag: NewsRAG) -> None:
+    from tests.ui.test_server import free_port
+    from ui.launch import launch
+
+    port = free_port()
+    blocks = launch(rag, "127.0.0.1", port, block=False)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        assert httpx.get(f"{url}/config").status_code == 200
+        assert httpx.get(f"{url}/config", headers={"Host": "attacker.example"}).status_code == 403
+        cross = httpx.post(f"{url}/gradio_api/queue/join", json={}, headers={"Origin": "http://attacker.example"})
+        assert cross.status_code == 403
+    finally:
+        blocks.close()
+
+
+@pytest.mark.parametrize(
+    ("bind", "host", "ok"),
+    [
+        ("127.0.0.1", "127.0.0.1:7860", True),
+        ("127.0.0.1", "localhost", True),
+        ("127.0.0.1", "[::1]:7860", True),
+        ("127.0.0.1", "127.0.0.1.nip.io", False),
+        ("127.0.0.1", "192.168.1.5", False),
+        ("127.0.0.1", "", False),
+        ("0.0.0.0", "192.168.1.5:7860", True),
+        ("0.0.0.0", "[2001:db8::1]:7860", True),
+        ("0.0.0.0", "rebind.attacker.example", False),
+        ("192.168.1.5", "192.168.1.5:7860", True),
+        ("192.168.1.5", "127.0.0.1", False),
+        ("news.lan", "NEWS.LAN:7860", True),
+        ("news.lan", "other.lan", False),
+    ],
+)
+def test_host_policy(bind: str, host: str, ok: bool) -> None:
+    from ui.guard import HostPolicy
+
+    assert HostPolicy(bind).host_ok(host) is ok
+
+
+def test_allowed_hosts_setting_reads_a_comma_list_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rag.settings import load_settings
+
+    monkeypatch.setenv("NEWSRAG_ALLOWED_HOSTS", "news.example, *.corp.example")
+    assert load_settings().allowed_hosts == ["news.example", "*.corp.example"]

@@ -11,11 +11,12 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -159,6 +160,16 @@ class Settings(BaseSettings):
     max_waiting_questions: int = Field(
         8, ge=1, le=1000, description="`newsrag serve`: questions answered or queued at once; more get HTTP 429."
     )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Extra names the server answers to in the Host header (comma-separated; '*.example.com' for "
+        "subdomains, '*' for any): by default only the address it listens on (and localhost on loopback).",
+    )
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Other web origins (comma-separated, e.g. https://intranet.example) allowed to send requests "
+        "that change something (upload, delete, ask); by default only newsrag's own pages.",
+    )
 
     @field_validator("openai_base_url", "embed_base_url", "chroma_url")
     @classmethod
@@ -166,6 +177,13 @@ class Settings(BaseSettings):
         if value and not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value or None
+
+    @field_validator("allowed_hosts", "allowed_origins", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @field_validator("collection")
     @classmethod

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from index.errors import ConfigError
+from ui.guard import HostGuard, HostPolicy
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("GRADIO_TELEMETRY_ENABLED", "False")
@@ -40,6 +41,11 @@ def check_host(host: str, allow_remote: bool, has_key: bool = False) -> None:
             f"refusing to listen on {host} with no login: anyone who can reach this machine could use it; "
             "keep the default 127.0.0.1, set NEWSRAG_API_KEY (`newsrag serve`), or pass --allow-remote if you mean it"
         )
+
+
+def host_policy(settings: Any) -> HostPolicy:
+    """The Host/Origin rules for a server bound to ``settings.host`` (see ``ui.guard``)."""
+    return HostPolicy(settings.host, settings.allowed_hosts, settings.allowed_origins)
 
 
 def page_assets() -> dict[str, Any]:
@@ -86,16 +92,25 @@ def warm_up(rag: Any) -> WarmUp:
 
 
 def launch(
-    rag: Any, host: str = "127.0.0.1", port: int = 7860, allow_remote: bool = False, open_browser: bool = False
-) -> None:
-    """Serve the chat UI until interrupted."""
+    rag: Any,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    allow_remote: bool = False,
+    open_browser: bool = False,
+    block: bool = True,
+) -> Any:
+    """Serve the chat UI until interrupted (``block=False``: return the running Blocks at once)."""
     check_host(host, allow_remote)
+    from starlette.middleware import Middleware
+
     from ui.app import build_app
 
     warm_up(rag)
+    policy = host_policy(rag.settings.model_copy(update={"host": host}))
     app = build_app(rag)
     app.queue(default_concurrency_limit=1)
     app.launch(
+        prevent_thread_lock=not block,
         server_name=host,
         server_port=port,
         share=False,
@@ -104,5 +119,7 @@ def launch(
         footer_links=[],
         quiet=False,
         max_file_size=int(rag.settings.max_upload_mb * 1_000_000),
+        app_kwargs={"middleware": [Middleware(HostGuard, policy=policy)]},
         **page_assets(),
     )
+    return app

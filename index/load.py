@@ -25,7 +25,7 @@ from typing import Any
 
 from index.clean import clean_article, normalize_space, parse_date
 from index.errors import InputError
-from index.types import Article
+from index.types import Article, web_link
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -193,6 +193,7 @@ def _article(
     author: str | None = None,
     source: str | None = None,
 ) -> Article:
+    url = web_link(url) or None  # a `javascript:` or `file:` "URL" is no link and no source name
     text, found_date = clean_article(title, body)
     content_hash = hashlib.sha256(f"{title}\n{text}".encode()).hexdigest()
     return Article(
@@ -227,7 +228,7 @@ def _from_html(html: str, path: Path) -> Article:
         text,
         path,
         0,
-        url=url if url and url.startswith("http") else None,
+        url=url,
         published=parse_date(raw_date) if raw_date else None,
         author=author,
     )

@@ -32,6 +32,7 @@ from llama_index.core.vector_stores.utils import node_to_metadata_dict
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from index.errors import IndexMismatchError, StoreUnavailableError, storage_error
+from index.types import web_link
 
 log = logging.getLogger("newsrag.store")
 
@@ -323,7 +324,7 @@ class ChromaStore:
                 article_id=aid,
                 title=str(m.get("title", "")),
                 source=str(m.get("source", "")),
-                url=str(m.get("url", "")),
+                url=web_link(m.get("url")),
                 published_at=str(m.get("published_at", "")),
                 file_path=str(m.get("file_path", "")),
                 chunks=(prev.chunks if prev else 0) + 1,

@@ -7,8 +7,28 @@ library type. They leave out anything about querying (hits, citations, answers l
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
+from urllib.parse import urlsplit
+
+_URL_JUNK = re.compile(r"[\s\x00-\x1f\x7f<>\"`\\]")
+
+
+def web_link(url: object) -> str:
+    """``url`` when it is an http(s) link with a host, else "": the only links newsrag stores or shows.
+
+    ``javascript:``, ``data:``, ``file:`` and other schemes, relative paths and text with
+    spaces, quotes or angle brackets (which could break out of a Markdown or HTML link) are dropped.
+    """
+    text = str(url or "").strip()
+    if not text or _URL_JUNK.search(text):
+        return ""
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return ""
+    return text if parts.scheme.lower() in ("http", "https") and parts.hostname else ""
 
 
 @dataclass(frozen=True)

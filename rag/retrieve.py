@@ -32,6 +32,7 @@ from llama_index.core.schema import TextNode
 from index.chunk import published_day
 from index.embed import Embedder
 from index.store import ChromaStore
+from index.types import web_link
 from rag.chunk_table import ChunkTable
 from rag.settings import RetrievalMode
 from rag.types import Hit
@@ -147,7 +148,7 @@ def _hit(node: TextNode, score: float, similarity: float) -> Hit:
         text=node.get_content(),
         title=str(m.get("title", "")),
         source=str(m.get("source", "")),
-        url=str(m.get("url", "") or ""),
+        url=web_link(m.get("url")),  # also for indexes made before links were checked at ingest
         published_at=str(m.get("published_at", "") or ""),
         article_id=str(m.get("article_id", "")),
         score=score,

@@ -9,11 +9,16 @@ the streamed text are the final ones; while other answers hold the model the str
 SSE comments (``: queued, N answer(s) ahead``) that clients skip. Sampling options (temperature, top_p…) are accepted
 and ignored: decoding is greedy for reproducible answers. No token usage is reported: the
 generator does not count tokens for every backend, and a made-up count would mislead.
+
+The content is meant for clients that render Markdown, and articles are untrusted: article
+HTML, non-http(s) links and images are made inert in it (``plain_markdown``); links in the
+sources list are http(s) only.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -23,6 +28,7 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import StreamingResponse
 
 from index.errors import InputError, LLMError, NewsragError
+from index.types import web_link
 from rag.types import Answer, Citation, Queued
 from ui import schemas
 from ui.rest import ERRORS
@@ -33,6 +39,32 @@ SOURCES_HEADING = "\n\nSources:\n"
 _CREATED = int(time.time())
 
 
+# Markup that a Markdown-rendering client (Open WebUI, LibreChat…) would turn into live HTML,
+# a link or a remote image: raw tags and autolinks, inline links/images, link definitions.
+_TAG_RE = re.compile(r"<(?:[A-Za-z][A-Za-z0-9+.-]*:[^<>\s]*|/?[A-Za-z][^<>]*|!--.*?--)>", re.DOTALL)
+_LINK_RE = re.compile(r"(!?)\[([^\]\n]*)\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'(][^)]*)?\)")
+_DEFINITION_RE = re.compile(r"^(\s{0,3}\[[^\]\n]+\]):", re.MULTILINE)
+
+
+def plain_markdown(text: str) -> str:
+    """Article-derived ``text`` made inert for a Markdown renderer.
+
+    HTML tags and ``<scheme:…>`` autolinks are removed, images become their alt text (no remote
+    loads), links keep their text and only an http(s) target, and ``[x]: url`` link
+    definitions lose their colon. The words are unchanged; the REST API and the ``citations``
+    field carry the text as stored (JSON: escaping is the client's job).
+    """
+
+    def link(match: re.Match[str]) -> str:
+        image, label, target = match.groups()
+        url = web_link(target)
+        return f"[{label}]({url})" if url and not image else label
+
+    text = _TAG_RE.sub("", text)
+    text = _LINK_RE.sub(link, text)
+    return _DEFINITION_RE.sub(r"\1 :", text)
+
+
 def sources_block(citations: Sequence[Citation]) -> str:
     """The readable source list appended to the content ("" when nothing is cited)."""
     if not citations:
@@ -40,8 +72,10 @@ def sources_block(citations: Sequence[Citation]) -> str:
     lines = []
     for c in citations:
         where = ", ".join(x for x in (c.source, c.published_at) if x)
-        link = f" <{c.url}>" if c.url and c.url != c.source else ""
-        lines.append(f"[{c.n}] {c.title} — {where}{link}: “{' '.join(c.quote.split())}”")
+        url = web_link(c.url)
+        link = f" <{url}>" if url and url != c.source else ""
+        title, quote = plain_markdown(f"{c.title} — {where}"), plain_markdown(" ".join(c.quote.split()))
+        lines.append(f"[{c.n}] {title}{link}: “{quote}”")
     return SOURCES_HEADING + "\n".join(lines)
 
 
@@ -99,7 +133,7 @@ def router(ctx: Any) -> APIRouter:
             raise LLMError(answer.error)
         message = {
             "role": "assistant",
-            "content": answer.answer + sources_block(answer.citations),
+            "content": plain_markdown(answer.answer) + sources_block(answer.citations),
             "citations": answer.to_dict()["citations"],
             "refused": answer.refused,
         }
@@ -131,7 +165,7 @@ def _chunks(completion_id: str, events: Iterator[Any]) -> Iterator[str]:
         yield _chunk(completion_id, {"role": "assistant", "content": ""})
         for item in events:
             if isinstance(item, str):
-                yield _chunk(completion_id, {"content": item})
+                yield _chunk(completion_id, {"content": plain_markdown(item)})
             elif isinstance(item, Queued):
                 # An SSE comment: OpenAI clients skip it, curl shows it, the connection stays alive.
                 yield f": queued, {item.ahead} answer(s) ahead\n\n"

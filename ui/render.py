@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from index.store import ArticleInfo
+from index.types import web_link
 from rag.cite import MARKER_RE
 from rag.types import Citation, Hit
 
@@ -101,10 +102,6 @@ def _answers(n: int) -> str:
     return "1 answer" if n == 1 else f"{n} answers"
 
 
-def _safe_url(url: str) -> str:
-    return url if url.lower().startswith(("http://", "https://")) else ""
-
-
 def _highlight(text: str, spans: Sequence[tuple[int, int]]) -> str:
     """``text`` escaped, with the (merged) character spans wrapped in <mark>."""
     merged: list[list[int]] = []
@@ -131,7 +128,7 @@ def _source_label(source: str) -> str:
 
 def _card(element_id: str, label: str, hit: Hit, citations: Sequence[Citation], cited: bool) -> str:
     meta = [html.escape(x) for x in (_source_label(hit.source), hit.published_at) if x]
-    url = _safe_url(hit.url)
+    url = web_link(hit.url)
     if url:
         meta.append(f'<a href="{html.escape(url)}" target="_blank" rel="noopener noreferrer">open article</a>')
     spans = [(c.quote_start, c.quote_end) for c in citations if c.passage == hit.text]

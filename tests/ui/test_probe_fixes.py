@@ -185,3 +185,84 @@ def test_allowed_hosts_setting_reads_a_comma_list_from_the_environment(monkeypat
 
     monkeypatch.setenv("NEWSRAG_ALLOWED_HOSTS", "news.example, *.corp.example")
     assert load_settings().allowed_hosts == ["news.example", "*.corp.example"]
+
+
+# 5. Article markup and links in the REST and OpenAI-compatible output.
+
+HOSTILE_RECORD = {
+    "title": "Fjord bridge <b>reopens</b> after repairs",
+    "source": "Fjord Post",
+    "url": "javascript:alert(document.cookie)",
+    "published_at": "2024-11-21",
+    "text": (
+        "The Fjord bridge reopened on Tuesday after repairs costing 31 million kroner "
+        '<img src=x onerror="alert(1)"> [read the details](javascript:alert(2)) '
+        "![pixel](http://attacker.example/p.png) <javascript:alert(3)>.\n\n"
+        "Traffic on the bridge is expected to return to normal within a week, the road agency said."
+    ),
+}
+
+
+def test_openai_content_has_no_live_markup_and_links_are_http_only(server: LiveServer) -> None:
+    files = {"files": ("fjord.json", json.dumps(HOSTILE_RECORD).encode(), "application/json")}
+    assert httpx.post(f"{server.url}/api/articles", files=files, timeout=120).status_code == 200
+    question = "How much did the Fjord bridge repairs cost?"
+    body = {"model": "newsrag", "messages": [{"role": "user", "content": question}]}
+    reply = httpx.post(f"{server.url}/v1/chat/completions", json=body, timeout=60).json()
+    message = reply["choices"][0]["message"]
+    content = message["content"]
+    assert "31 million" in content and "Fjord Post" in content
+    for bad in ("javascript:", "<img", "onerror", "<b>", "![", "attacker.example"):
+        assert bad not in content, (bad, content)
+    assert all(c["url"] == "" for c in message["citations"])
+    stream = httpx.post(f"{server.url}/v1/chat/completions", json={**body, "stream": True}, timeout=60).text
+    chunks = [json.loads(line[6:]) for line in stream.splitlines() if line.startswith("data: {")]
+    streamed = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks)
+    assert "31 million" in streamed and "javascript:" not in streamed and "<img" not in streamed
+    # REST: JSON, text as stored (escaping is the client's), but no non-http(s) link anywhere.
+    rest = httpx.post(f"{server.url}/api/ask", json={"question": question}).json()
+    assert rest["citations"] and all(not c["url"] for c in rest["citations"])
+    assert all(not s["url"] for s in rest.get("sources", []))
+    listed = httpx.get(f"{server.url}/api/articles", params={"q": "fjord"}).json()["articles"]
+    assert listed and all(a["url"] == "" for a in listed)
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("a [b](javascript:x) c", "a b c"),
+        ("a [b](https://ok.example/x) c", "a [b](https://ok.example/x) c"),
+        ('a [b](https://ok.example "t") c', "a [b](https://ok.example) c"),
+        ("see ![x](https://t.example/p.png)", "see x"),
+        ("<script>alert(1)</script>hi", "alert(1)hi"),
+        ("a <https://ok.example> b <data:text/html,x>", "a  b "),
+        ("[ref]: javascript:alert(1)", "[ref] : javascript:alert(1)"),
+        ("4 < 5 and 6 > 3", "4 < 5 and 6 > 3"),
+        ("<!-- hidden --> shown", " shown"),
+    ],
+)
+def test_plain_markdown(text: str, shown: str) -> None:
+    from ui.openai_api import plain_markdown
+
+    assert plain_markdown(text) == shown
+
+
+@pytest.mark.parametrize(
+    ("url", "kept"),
+    [
+        ("https://news.example/a?b=1#c", True),
+        ("HTTP://NEWS.EXAMPLE/", True),
+        ("javascript:alert(1)", False),
+        ("JaVaScRiPt:alert(1)", False),
+        ("data:text/html,x", False),
+        ("file:///etc/passwd", False),
+        ("//news.example/a", False),
+        ("https://news.example/a b", False),
+        ('https://x.example/">', False),
+        ("https:///nohost", False),
+    ],
+)
+def test_web_link(url: str, kept: bool) -> None:
+    from index.types import web_link
+
+    assert (web_link(url) == url) is kept

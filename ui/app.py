@@ -12,7 +12,7 @@ Launching (host, port, offline switches, assets) is ``ui.launch``; HTML is ``ui.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from index.errors import NewsragError
 from index.load import SUPPORTED_SUFFIXES
 from rag.api import NewsRAG
 from rag.types import Answer, Queued, Retrieved
+from ui.redact import hide_paths
 from ui.render import (
     ARTICLE_COLUMNS,
     Turn,
@@ -44,6 +45,10 @@ class ChatUI:
 
     def __init__(self, rag: NewsRAG) -> None:
         self.rag = rag
+
+    def public(self, message: str) -> str:
+        """A message as shown in the page: no server paths (``ui.redact``)."""
+        return hide_paths(message, self.rag.settings.data_dir)
 
     # Chat
 
@@ -85,13 +90,13 @@ class ChatUI:
                     turn.ahead = item.ahead
                     yield update(message_html(turn), panel=False)
                 elif isinstance(item, Answer):
-                    _finish(turn, item)
+                    _finish(turn, item, self.public)
                 else:
                     text += item
                     yield update(message_html(turn, text), panel=False)
         except NewsragError as err:
             turns.pop()
-            yield update(f'<div class="nr-error">{_escape(str(err))}</div>')
+            yield update(f'<div class="nr-error">{_escape(self.public(str(err)))}</div>')
             return
         yield update(message_html(turn))
 
@@ -103,9 +108,9 @@ class ChatUI:
         try:
             answer = self.rag.ask(question, top_k=top_k or None)
         except NewsragError as err:
-            raise gr.Error(str(err)) from None
+            raise gr.Error(self.public(str(err))) from None
         if answer.error:
-            raise gr.Error(answer.error)
+            raise gr.Error(self.public(answer.error))
         return answer.to_dict()
 
     def offer(self) -> Any:
@@ -153,7 +158,7 @@ class ChatUI:
         for result in report.files:
             name = _escape(Path(result.path).name)
             if result.status == "failed":
-                lines.append(f"✗ {name}: {_escape(file_problem(result))}")
+                lines.append(f"✗ {name}: {_escape(self.public(file_problem(result)))}")
             else:
                 lines.append(f"✓ {name}: {result.status}, {result.articles} articles, {result.chunks} passages")
         return (*self.corpus_view(), "\n".join(f"- {line}" for line in lines))
@@ -171,8 +176,8 @@ class ChatUI:
         return settings_markdown(info, int(top_k or self.rag.settings.top_k))
 
 
-def _finish(turn: Turn, answer: Answer) -> None:
-    turn.answer, turn.refused, turn.error = answer.answer, answer.refused, answer.error
+def _finish(turn: Turn, answer: Answer, public: Callable[[str], str]) -> None:
+    turn.answer, turn.refused, turn.error = answer.answer, answer.refused, public(answer.error)
     turn.citations = list(answer.citations)
     turn.timings = dict(answer.timings)
     turn.hits = list(answer.sources) or turn.hits

@@ -21,7 +21,7 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from fastapi import APIRouter, HTTPException
@@ -121,7 +121,7 @@ def router(ctx: Any) -> APIRouter:
         completion_id = f"chatcmpl-{uuid.uuid4().hex}"
         if request.stream:
             return StreamingResponse(
-                SlotStream(ctx, _chunks(completion_id, events)),
+                SlotStream(ctx, _chunks(completion_id, events, ctx.public)),
                 media_type="text/event-stream",
                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
             )
@@ -160,7 +160,7 @@ def _chunk(completion_id: str, delta: dict[str, Any], finish: str | None = None,
     return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
 
 
-def _chunks(completion_id: str, events: Iterator[Any]) -> Iterator[str]:
+def _chunks(completion_id: str, events: Iterator[Any], public: Callable[[str], str]) -> Iterator[str]:
     try:
         yield _chunk(completion_id, {"role": "assistant", "content": ""})
         for item in events:
@@ -171,14 +171,14 @@ def _chunks(completion_id: str, events: Iterator[Any]) -> Iterator[str]:
                 yield f": queued, {item.ahead} answer(s) ahead\n\n"
             elif isinstance(item, Answer):
                 if item.error:
-                    yield _error(item.error, "llm_error")
+                    yield _error(public(item.error), "llm_error")
                     return
                 citations = item.to_dict()["citations"]
                 delta = {"content": sources_block(item.citations), "citations": citations}
                 yield _chunk(completion_id, delta, "stop", citations=citations, refused=item.refused)
         yield "data: [DONE]\n\n"
     except NewsragError as err:
-        yield _error(str(err), "invalid_request")
+        yield _error(public(str(err)), "invalid_request")
 
 
 def _error(message: str, kind: str) -> str:

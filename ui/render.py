@@ -120,8 +120,11 @@ def _highlight(text: str, spans: Sequence[tuple[int, int]]) -> str:
 
 
 def _source_label(source: str) -> str:
-    """A source name; a file path (articles without a named outlet) shows as its file name."""
-    if "/" in source and not source.lower().startswith(("http://", "https://")):
+    """A source name; a file path (articles without a named outlet) shows as its file name.
+
+    Only an absolute or home-relative path is shortened: "Reuters/AP" is an outlet's name.
+    """
+    if source.startswith(("/", "~/", "./", "../")):
         return source.rstrip("/").rsplit("/", 1)[-1]
     return source
 

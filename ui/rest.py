@@ -13,7 +13,7 @@ ordinary JSON error replies. Auth and error shapes are ``ui.server``'s.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import asdict
 from typing import Annotated, Any
@@ -65,7 +65,7 @@ def router(ctx: Any) -> APIRouter:
         first, events = ctx.start_answer(request.question, history, request.top_k, verified, request.as_of)
         if request.stream:
             return StreamingResponse(
-                SlotStream(ctx, _event_stream(first, events, request.include_passages)),
+                SlotStream(ctx, _event_stream(first, events, request.include_passages, ctx.public)),
                 media_type="text/event-stream",
                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
             )
@@ -75,7 +75,7 @@ def router(ctx: Any) -> APIRouter:
             ctx.slots.release()
         if answer.error:  # the retrieved passages still help: they travel with the error
             sources = [hit_dict(h) for h in answer.sources]
-            return error_response(502, answer.error, "llm_error", sources=sources)
+            return error_response(502, ctx.public(answer.error), "llm_error", sources=sources)
         return answer.to_dict(include_passages=request.include_passages)
 
     # The body model carries this server's question limit, so it is bound here, not annotated.
@@ -121,7 +121,7 @@ def router(ctx: Any) -> APIRouter:
                 "status": r.status,
                 "articles": r.articles,
                 "chunks": r.chunks,
-                "reason": file_problem(r),
+                "reason": ctx.public(file_problem(r)),
             }
             for r in report.files
         ]
@@ -147,7 +147,9 @@ def _last(events: Iterator[Retrieved | str | Answer]) -> Answer:
     return answer
 
 
-def _event_stream(first: Any, events: Iterator[Any], include_passages: bool) -> Iterator[str]:
+def _event_stream(
+    first: Any, events: Iterator[Any], include_passages: bool, public: Callable[[str], str]
+) -> Iterator[str]:
     try:
         if isinstance(first, Retrieved):
             sources = [hit_dict(h) for h in first.hits]
@@ -159,11 +161,11 @@ def _event_stream(first: Any, events: Iterator[Any], include_passages: bool) -> 
                 yield sse("queued", {"ahead": item.ahead})
             elif isinstance(item, Answer):
                 if item.error:
-                    yield sse("error", {"message": item.error, "type": "llm_error"})
+                    yield sse("error", {"message": public(item.error), "type": "llm_error"})
                 else:
                     yield sse("answer", item.to_dict(include_passages=include_passages))
     except NewsragError as err:
-        yield sse("error", {"message": str(err), "type": "invalid_request"})
+        yield sse("error", {"message": public(str(err)), "type": "invalid_request"})
     yield sse("end", {})
 
 
@@ -183,7 +185,7 @@ def probes(ctx: Any) -> APIRouter:
         body = {
             "ready": ready,
             "state": warm.state,
-            "error": warm.error,
+            "error": ctx.public(warm.error),
             "chunks": rag.store.count() if ready else None,
             "backend": rag.backend,
             "generator_loaded": ready,

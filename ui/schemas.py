@@ -46,19 +46,27 @@ class AskRequest(BaseModel):
     history: list[Exchange] = Field(
         default_factory=list, max_length=50, description="Earlier exchanges of the conversation, oldest first."
     )
-    top_k: int | None = Field(None, ge=1, le=50, description="Passages to answer from (default: the server's).")
+    # strict: JSON true is not a number of passages (lax parsing read it as 1)
+    top_k: int | None = Field(
+        None, ge=1, le=50, strict=True, description="Passages to answer from (default: the server's)."
+    )
     as_of: date | None = Field(
         None, description="Ask as of this date: articles of the days before it rank higher (default: no date steering)."
     )
-    stream: bool = Field(False, description="Answer as server-sent events: sources, text pieces, answer, end.")
+    stream: bool = Field(
+        False, strict=True, description="Answer as server-sent events: sources, text pieces, answer, end."
+    )
     raw: bool = Field(
         False,
+        strict=True,
         description=(
             "With stream: send the model's tokens as generated (text starts sooner, but their [n] markers are "
             "the model's claims; the `answer` event has the verified text). Default: verified sentences."
         ),
     )
-    include_passages: bool = Field(False, description="Add each cited passage's full text to its citation.")
+    include_passages: bool = Field(
+        False, strict=True, description="Add each cited passage's full text to its citation."
+    )
 
 
 def ask_request(max_question_chars: int) -> type[AskRequest]:
@@ -189,7 +197,7 @@ class ChatRequest(BaseModel):
     stream: bool = False
     stream_options: StreamOptions | None = None
     n: int = Field(1, ge=1, le=1, description="Only one choice is generated.")
-    top_k: int | None = Field(None, ge=1, le=50, description="newsrag extension: passages to answer from.")
+    top_k: int | None = Field(None, ge=1, le=50, strict=True, description="newsrag extension: passages to answer from.")
     as_of: date | None = Field(None, description="newsrag extension: ask as of this date (recent articles first).")
 
 

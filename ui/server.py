@@ -18,6 +18,7 @@ import threading
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
@@ -37,6 +38,7 @@ from index.errors import (
 from rag.api import NewsRAG
 from ui.guard import HostGuard
 from ui.launch import WarmUp, host_policy, warm_up
+from ui.redact import hide_paths
 
 log = logging.getLogger("newsrag.server")
 
@@ -55,6 +57,10 @@ class ServerContext:
     rag: NewsRAG
     warm: WarmUp
     slots: threading.BoundedSemaphore
+
+    def public(self, message: str) -> str:
+        """``message`` as a remote user may see it: no server paths (``ui.redact``)."""
+        return hide_paths(message, self.rag.settings.data_dir)
 
     def start_answer(
         self,
@@ -137,12 +143,12 @@ def error_response(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-def _install_error_handlers(app: FastAPI) -> None:
+def _install_error_handlers(app: FastAPI, data_dir: Path) -> None:
     @app.exception_handler(NewsragError)
     async def newsrag_error(request: Request, err: NewsragError) -> JSONResponse:
         status, kind = _status(err)
         headers = {"Retry-After": "5"} if status == 429 else None
-        return error_response(status, str(err), kind, headers)
+        return error_response(status, hide_paths(str(err), data_dir), kind, headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, err: RequestValidationError) -> JSONResponse:
@@ -267,11 +273,14 @@ def create_app(rag: NewsRAG, *, ui: bool = True, warm: WarmUp | None = None) -> 
         title="newsrag",
         version="0.1.0",
         summary="Answers from your news articles, with verified citations.",
-        docs_url="/docs",
+        docs_url=None if api_key else "/docs",
+        openapi_url=None if api_key else "/openapi.json",
         redoc_url=None,
     )
-    _install_error_handlers(app)
+    _install_error_handlers(app, s.data_dir)
     auth = [Depends(bearer_auth(api_key))]
+    if api_key:  # the API description is behind the key too
+        _keyed_docs(app, auth)
     app.include_router(rest.probes(ctx))
     app.include_router(rest.router(ctx), dependencies=auth)
     app.include_router(openai_api.router(ctx), dependencies=auth)
@@ -291,6 +300,19 @@ def create_app(rag: NewsRAG, *, ui: bool = True, warm: WarmUp | None = None) -> 
     if ui:
         _mount_ui(app, rag, api_key)
     return app
+
+
+def _keyed_docs(app: FastAPI, auth: list[Any]) -> None:
+    """``/openapi.json`` and ``/docs`` for a server with an API key: both need the key."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+
+    @app.get("/openapi.json", include_in_schema=False, dependencies=auth)
+    def openapi() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @app.get("/docs", include_in_schema=False, dependencies=auth)
+    def docs() -> Any:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="newsrag API")
 
 
 def _mount_ui(app: FastAPI, rag: NewsRAG, api_key: str | None) -> None:

@@ -10,6 +10,7 @@ small ones (8): API docs with a key, server paths in errors, ``top_k: true``, so
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -266,3 +267,74 @@ def test_web_link(url: str, kept: bool) -> None:
     from index.types import web_link
 
     assert (web_link(url) == url) is kept
+
+
+# 8. Small ones: API docs with a key, server paths in errors, top_k true, sources with "/".
+
+
+def test_api_docs_need_the_key_when_one_is_set(rag: NewsRAG) -> None:
+    keyed = NewsRAG(rag.settings.model_copy(update={"api_key": SecretStr(KEY)}), embedder=rag.embedder)
+    with LiveServer(create_app(keyed, ui=False)) as live:
+        wait_ready(live.url)
+        for path in ("/openapi.json", "/docs"):
+            assert httpx.get(f"{live.url}{path}").status_code == 401, path
+            ok = httpx.get(f"{live.url}{path}", headers={"Authorization": f"Bearer {KEY}"})
+            assert ok.status_code == 200, path
+        schema = httpx.get(f"{live.url}/openapi.json", headers={"Authorization": f"Bearer {KEY}"}).json()
+        assert "/api/ask" in schema["paths"] and "/openapi.json" not in schema["paths"]
+
+
+def test_http_errors_name_no_server_paths(server: LiveServer, rag: NewsRAG) -> None:
+    data_dir = str(rag.settings.data_dir.resolve())
+    files = [
+        ("files", ("empty.txt", b"   \n\n  ", "text/plain")),
+        ("files", ("broken.json", b"{not json", "application/json")),
+        ("files", ("notext.json", b'[{"title": "no text"}]', "application/json")),
+        (
+            "files",
+            ("partly.jsonl", b'{"title": "no text"}\n{"title": "Dam", "text": "The dam opened."}\n', "text/plain"),
+        ),
+    ]
+    r = httpx.post(f"{server.url}/api/articles", files=files, timeout=60)
+    reasons = [f["reason"] for f in r.json()["files"]]
+    assert all(reasons) and not any(data_dir in x or re.search(r"(?<!DATA_DIR)/uploads/", x) for x in reasons)
+    assert "DATA_DIR/uploads/notext.json item 1" in reasons[2], reasons
+
+
+def test_hide_paths(tmp_path: Path) -> None:
+    from ui.redact import hide_paths
+
+    data = tmp_path / "data"
+    assert hide_paths(f"cannot write to {data}/chroma (read-only): fix it", data) == (
+        "cannot write to DATA_DIR/chroma (read-only): fix it"
+    )
+    assert hide_paths(f"{tmp_path}/other/file.txt: no articles.", data) == "file.txt: no articles."
+    kept = "GET /api/articles lists the ids; Reuters/AP on 2024/11/20, see http://127.0.0.1:8000/api/v2 or /docs"
+    assert hide_paths(kept, data) == kept
+
+
+def test_top_k_must_be_a_number(server: LiveServer) -> None:
+    for route, body in (
+        ("/api/ask", {"question": "How long is the truce?", "top_k": True}),
+        ("/v1/chat/completions", {"model": "newsrag", "messages": [{"role": "user", "content": "x"}], "top_k": True}),
+        ("/api/ask", {"question": "How long is the truce?", "stream": "yes"}),
+    ):
+        r = httpx.post(f"{server.url}{route}", json=body)
+        assert r.status_code == 422, (route, body, r.text)
+    ok = httpx.post(f"{server.url}/api/ask", json={"question": "How long is the truce?", "top_k": 2}, timeout=60)
+    assert ok.status_code == 200
+
+
+def test_a_source_with_a_slash_keeps_its_name() -> None:
+    from rag.types import Hit
+    from ui.render import sources_html
+
+    def card(source: str) -> str:
+        from ui.render import Turn
+
+        hit = Hit(chunk_id="a:0", text="Text.", title="Headline", source=source)
+        return sources_html([Turn(number=1, question="q", hits=[hit])])
+
+    assert "Reuters/AP" in card("Reuters/AP")
+    shown = card("/srv/newsrag/uploads/harbour.txt")
+    assert "harbour.txt" in shown and "/srv/newsrag" not in shown

@@ -10,9 +10,20 @@ REST requests reject unknown fields so typos show. No behaviour lives here.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from annotated_types import Ge, Le
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
+
+
+def _not_bool(value: Any) -> Any:
+    if isinstance(value, bool):  # lax parsing would read JSON true as 1
+        raise ValueError("must be a number, not true/false")
+    return value
+
+
+# A passage count that JSON true/false is not (1.0 is still 1, as JSON Schema's "integer" allows).
+TopK = Annotated[int, Ge(1), Le(50), BeforeValidator(_not_bool)]
 
 
 class ErrorDetail(BaseModel):
@@ -46,10 +57,7 @@ class AskRequest(BaseModel):
     history: list[Exchange] = Field(
         default_factory=list, max_length=50, description="Earlier exchanges of the conversation, oldest first."
     )
-    # strict: JSON true is not a number of passages (lax parsing read it as 1)
-    top_k: int | None = Field(
-        None, ge=1, le=50, strict=True, description="Passages to answer from (default: the server's)."
-    )
+    top_k: TopK | None = Field(None, description="Passages to answer from (default: the server's).")
     as_of: date | None = Field(
         None, description="Ask as of this date: articles of the days before it rank higher (default: no date steering)."
     )

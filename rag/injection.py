@@ -51,17 +51,17 @@ def latin(text: str) -> str:
 # Where an imperative can start: the sentence or a clause, after fillers ("Please now ignore",
 # "You must ignore", "… and say"). "Critics chose to ignore …" has no such lead.
 _LEAD = (
-    r"(?:^|[:;(\[—–]|\.\.\.|\b(?:and|then|but|so|or)\b)[\W_]*"
+    r"(?:^|[:;,(\[—–]|\.\.\.|\b(?:and|then|but|so|or)\b)[\W_]*"
     r"(?:(?:please|kindly|now|just|simply|also|first|instead|immediately|you|must|should|need to|have to|"
     r"will|shall|are to|always|from now on)[\W_]+)*"
 )
 _DROP = (
-    r"(?:ignore|disregard|forget|override|overlook|bypass|skip|discard|neglect|"
+    r"(?:ignore|disregard|forget|override|overwrite|overlook|bypass|skip|discard|neglect|set aside|put aside|"
     r"pay no (?:attention|heed|mind) to|(?:do not|don'?t|never) (?:follow|obey|use|trust|read|consider)|"
     r"stop (?:following|obeying|using))"
 )
 _NOUN = (
-    r"(?:instructions?|directions?|directives?|rules|guidelines|guardrails|prompts?|passages?|context|"
+    r"(?:instructions?|directions?|directives?|rules|guidelines|guidance|guardrails|prompts?|passages?|context|"
     r"documents?|sources?|articles?|messages?|commands?|text|content|information|sentences|paragraphs)"
 )
 _MOD = (
@@ -73,7 +73,8 @@ _DROP_WHAT = (
     rf"|\b{_NOUN}\s+(?:above|before|earlier|given|you (?:were|have been) given|in (?:your|the) (?:system )?prompt)\b"
     r"|\bsystem prompt\b|\beverything (?:above|before|prior|you(?:'ve| have)? (?:were |been )?(?:told|read))"
     r"|\b(?:all (?:of )?)?the above\b|\banything (?:above|before)\b|\bwhat you (?:were|have been|are) told\b"
-    r"|\b(?:your|its) (?:training|programming|task|guidelines|safety))"
+    r"|\b(?:your|its) (?:training|programming|task|guidelines|safety)"
+    r"|\bthe (?:user'?s?|reader'?s?|original) question\b|\bthe question you (?:were|are|have been) asked\b)"
 )
 _AI = (
     r"(?:a\.?i\.?|llms?|gpts?|chat ?gpt|claude|gemini|copilot|(?:large )?language models?|chat ?bots?|bots|"
@@ -85,7 +86,8 @@ _QUOTED = r"(?:[\"'“‘«:]|the (?:word|string|phrase|text|sentence|name|numbe
 _SAY = r"(?:answer|reply|respond|say|output|print|write|return|type)"
 
 _LATIN_RULES: dict[str, str] = {
-    "drop instructions": rf"{_LEAD}{_DROP}\b[^.!?\n]{{0,30}}?{_DROP_WHAT}",
+    "drop instructions": rf"{_LEAD}{_DROP}\b[^.!?\n]{{0,30}}?{_DROP_WHAT}"
+    rf"|{_LEAD}(?:do not|don'?t|never) (?:answer|respond to|reply to) the (?:user|reader|person)'?s?\b",
     "reveal prompt": rf"{_LEAD}(?:reveal|print|show|repeat|output|display|leak)\b.{{0,25}}"
     r"\b(?:system prompt|(?:your|the|hidden|secret|initial|original) (?:instructions|prompt|rules|configuration))",
     "note to AI": rf"\b(?:note|notes|message|instructions?|reminder|memo|warning|attention|psa)\s+(?:to|for)\s+"
@@ -94,20 +96,25 @@ _LATIN_RULES: dict[str, str] = {
     rf"|\bto (?:any|all|every|the) {_AI_STRICT} "
     r"(?:reading|processing|summari[sz]ing|parsing|scanning|crawling|that|who)\b",
     "if you are an AI": r"\bif you(?:'re| are) (?:an? |the )?(?:a\.?i\.?|llm|(?:large )?language model|chat ?bot|bot|"
-    r"(?:ai )?assistant|ai model|gpt|automated system)\b",
+    r"(?:ai )?assistant|ai model|gpt|chat ?gpt|claude|gemini|copilot|automated system)\b",
+    "when reading this": r"\bwhen (?:summari[sz]ing|reading|processing|parsing|answering (?:from|about)) "
+    r"(?:this|the) (?:page|article|text|document|passage|website)\b,",
+    "vocative": r"^[\W_]*(?:dear |hey |hi |ok |okay )?(?:chat ?gpt|(?:ai |virtual )?assistant|chat ?bot|llm|"
+    r"(?:large )?language model|ai model)\s*,",
     "as an AI, you": rf"\bas an? {_AI}\b,?\s+you\b",
-    "AI must": r"\b(?:a\.?i\.?|llms?|gpts?|chat ?bots?)s?"
-    r"(?: (?:assistants?|models?|agents?|systems?|bots?|tools?|readers?))?"
-    rf"\s+(?:must|should|shall|need to|are (?:required|instructed|told) to)\s+(?:always |only |now |never )?"
+    "AI must": rf"\b{_AI_STRICT}s?\b[^.!?\n]{{0,25}}?"
+    r"\b(?:must|should|shall|needs? to|(?:are|is) (?:required|instructed|told) to)\s+(?:always |only |now |never )?"
     rf"(?:(?:reply|respond|answer) (?:only )?(?:with|{_QUOTED})|say (?:only )?{_QUOTED}|output|ignore|disregard)",
     "role label": r"^[\W_]*(?:#+\s*)?[\[(<]?\s*(?:system|assistant|ai assistant|chatbot|llm|instructions?|developer)"
-    r"\s*[\])>]?\s*:|^[\W_]*\[(?:system|assistant|instructions?)\]",
+    r"\s*[\])>]?\s*:|^[\W_]*\[(?:system|assistant|instructions?)\]"
+    r"|\b(?:system|admin|developer) (?:override|message|notice|update|note)\s*:",
     "new instructions": r"\bnew (?:rules|instructions|directives?|system prompt)\s*:"
     r"|\byour new (?:role|task|job|goal|purpose|instructions?|persona) (?:is|are)\b",
     "you are now": r"\b(?-i:[Yy])ou are now (?:a |an |the )?(?:(?-i:[A-Z][A-Za-z]+)|(?:assistant|bot|chatbot|ai|model|"
-    r"unrestricted|jailbroken|in developer mode|free of (?:all |any |your )?(?:rules|restrictions))\b)"
+    r"unrestricted|jailbroken|(?:operating|running|working|acting) (?:without|with no|in|as)|"
+    r"in (?:maintenance|developer|debug|god|admin|unrestricted) mode|free of (?:all |any |your )?(?:rules|restrictions))\b)"
     r"|\byou are no longer (?:a |an |the )?[\w ]{0,20}?(?:assistant|bot|chatbot|ai|model|bound by)\b",
-    "from now on you": r"\bfrom now on,?\s+you(?:'re| are| will| must| should| shall)?\s+(?:(?:only|always|never)\s+)?"
+    "from now on you": r"\b(?:from now on|from this point (?:on|forward)|henceforth|going forward),?\s+you(?:'re| are| will| must| should| shall)?\s+(?:(?:only|always|never)\s+)?"
     rf"(?:{_SAY}|act|ignore|be an?|an? (?:\w+ ){{0,2}}(?:assistant|bot|ai|pirate))\b",
     "act as": rf"{_LEAD}(?:act|behave|respond|answer|reply|speak|roleplay|role-play) as (?:if you (?:are|were) )?"
     r"(?:an? |the )?(?:\w+ ){0,2}?(?:ai|assistant|chatbot|bot|model|llm|dan|jailbroken|unfiltered|unrestricted|"
@@ -123,12 +130,12 @@ _LATIN_RULES: dict[str, str] = {
     rf"(?:only |always )?(?:be|contain|include|say|read|start with|begin with|end with)\s*(?:only\s*)?{_QUOTED}"
     r"|\bthe (?:only )?(?:correct|right|real|true) (?:answer|response|reply) to (?:any|every|all|each) "
     r"(?:questions?|quer(?:y|ies))"
-    rf"|{_LEAD}tell (?:the )?(?:users?|readers?|person asking)\b",
+    rf"|{_LEAD}tell (?:the )?(?:users?|readers?|person asking)\b|\brepeat after me\b",
 }
 # Other languages, matched on the NFKC text (the Latin fold would garble Cyrillic words).
 _NATIVE_RULES: dict[str, str] = {
     "es/it/pt: ignore instructions": r"(?:^|[:;,]|\b[yeo]\b)\W*(?:por favor\W+)?"
-    r"(?:ignora|ignore|ignoren|ignorate|olvida|olvide|olviden|descarta|omite|dimentica|dimenticate|esqueça|esqueca|"
+    r"(?:ignora|ignorá|ignore|ignoren|ignorate|olvida|olvidá|olvide|olviden|descarta|omite|dimentica|dimenticate|esqueça|esqueca|"
     r"desconsidere|no sigas|não siga)\b[^.!?\n]{0,30}?\b(?:instrucciones|instrucción|indicaciones|istruzioni|"
     r"instruções|instrucoes|reglas|regole|regras|todo lo anterior)",
     "fr: ignore instructions": r"\b(?:ignore[zr]?|oublie[zr]?|ne tenez pas compte|ne tiens pas compte)\b[^.!?\n]{0,30}?"

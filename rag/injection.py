@@ -26,11 +26,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Cyrillic and Greek letters drawn like Latin ones, as an attacker would use them.
 _CONFUSABLES = str.maketrans(
-    "АВЕЅІЈКМНОРСТХУаеіјорсхуѕԁԛԝҮӀΑΒΕΖΗΙΚΜΝΟΡΤΥΧαοκνρτυχιϲ",
-    "ABESIJKMHOPCTXYaeijopcxysdqwYIABEZHIKMNOPTYXaoknptuxic",
+    "АВЕЅІЈКМНОРСТХУаеіјорсхуѕԁԛԝҮӀпΑΒΕΖΗΙΚΜΝΟΡΤΥΧαοκνρτυχιϲ",
+    "ABESIJKMHOPCTXYaeijopcxysdqwYInABEZHIKMNOPTYXaoknptuxic",
 )
 
 
@@ -57,7 +58,7 @@ _LEAD = (
 )
 _DROP = (
     r"(?:ignore|disregard|forget|override|overwrite|overlook|bypass|skip|discard|neglect|set aside|put aside|"
-    r"pay no (?:attention|heed|mind) to|(?:do not|don'?t|never) (?:follow|obey|use|trust|read|consider)|"
+    r"pay no (?:attention|heed|mind) to|(?:do not|don'?t|never) (?:follow|obey|use|trust|read|consider|mention|cite)|"
     r"stop (?:following|obeying|using))"
 )
 _NOUN = (
@@ -74,7 +75,8 @@ _DROP_WHAT = (
     r"|\bsystem prompt\b|\beverything (?:above|before|prior|you(?:'ve| have)? (?:were |been )?(?:told|read))"
     r"|\b(?:all (?:of )?)?the above\b|\banything (?:above|before)\b|\bwhat you (?:were|have been|are) told\b"
     r"|\b(?:your|its) (?:training|programming|task|guidelines|safety)"
-    r"|\bthe (?:user'?s?|reader'?s?|original) question\b|\bthe question you (?:were|are|have been) asked\b)"
+    r"|\bthe (?:user'?s?|reader'?s?|original) question\b|\bthe question you (?:were|are|have been) asked\b"
+    r"|\bthe question\b(?!\s+(?:of|about|on|whether|how|why|who|what|when|where|if)\b))"
 )
 _AI = (
     r"(?:a\.?i\.?|llms?|gpts?|chat ?gpt|claude|gemini|copilot|(?:large )?language models?|chat ?bots?|bots|"
@@ -92,7 +94,9 @@ _LATIN_RULES: dict[str, str] = {
     r"\b(?:system prompt|(?:your|the|hidden|secret|initial|original) (?:instructions|prompt|rules|configuration))",
     "note to AI": rf"\b(?:note|notes|message|instructions?|reminder|memo|warning|attention|psa)\s+(?:to|for)\s+"
     rf"(?:all |any |the )*{_AI}\b",
-    "addressed to AI": rf"\b(?:attention|dear|hey|hi|hello|to)\s+(?:any |all |every |the )*{_AI}\s*[:,!]"
+    "addressed to AI": rf"\b(?:attention|dear|hey|hi|hello|to)[\s,]+(?:any |all |every |the )*{_AI}\s*[:,!]"
+    r"|\bthe user (?:wants|needs|asks|would like|has asked) you to\b"
+    r"|\bas (?:your|the) new (?:instructions?|system prompt|prompt|rules)\b|\bas your (?:instructions?|system prompt)\b"
     rf"|\bto (?:any|all|every|the) {_AI_STRICT} "
     r"(?:reading|processing|summari[sz]ing|parsing|scanning|crawling|that|who)\b",
     "if you are an AI": r"\bif you(?:'re| are) (?:an? |the )?(?:a\.?i\.?|llm|(?:large )?language model|chat ?bot|bot|"
@@ -107,26 +111,30 @@ _LATIN_RULES: dict[str, str] = {
     rf"(?:(?:reply|respond|answer) (?:only )?(?:with|{_QUOTED})|say (?:only )?{_QUOTED}|output|ignore|disregard)",
     "role label": r"^[\W_]*(?:#+\s*)?[\[(<]?\s*(?:system|assistant|ai assistant|chatbot|llm|instructions?|developer)"
     r"\s*[\])>]?\s*:|^[\W_]*\[(?:system|assistant|instructions?)\]"
-    r"|\b(?:system|admin|developer) (?:override|message|notice|update|note)\s*:",
+    r"|\b(?:system|admin|developer) (?:override|message|notice|update|note)\s*:"
+    r"|^[\W_]*ai\s*:\s*(?:please\s+)?(?:ignore|disregard|forget|answer|reply|respond|say|output|tell|you)\b",
     "new instructions": r"\bnew (?:rules|instructions|directives?|system prompt)\s*:"
     r"|\byour new (?:role|task|job|goal|purpose|instructions?|persona) (?:is|are)\b",
     "you are now": r"\b(?-i:[Yy])ou are now (?:a |an |the )?(?:(?-i:[A-Z][A-Za-z]+)|(?:assistant|bot|chatbot|ai|model|"
     r"unrestricted|jailbroken|(?:operating|running|working|acting) (?:without|with no|in|as)|"
-    r"in (?:maintenance|developer|debug|god|admin|unrestricted) mode|free of (?:all |any |your )?(?:rules|restrictions))\b)"
+    r"in (?:maintenance|developer|debug|god|admin|unrestricted) mode|"
+    r"free of (?:all |any |your )?(?:rules|restrictions))\b)"
     r"|\byou are no longer (?:a |an |the )?[\w ]{0,20}?(?:assistant|bot|chatbot|ai|model|bound by)\b",
-    "from now on you": r"\b(?:from now on|from this point (?:on|forward)|henceforth|going forward),?\s+you(?:'re| are| will| must| should| shall)?\s+(?:(?:only|always|never)\s+)?"
+    "from now on you": r"\b(?:from now on|from this point (?:on|forward)|henceforth|going forward),?\s+"
+    r"you(?:'re| are| will| must| should| shall)?\s+(?:(?:only|always|never)\s+)?"
     rf"(?:{_SAY}|act|ignore|be an?|an? (?:\w+ ){{0,2}}(?:assistant|bot|ai|pirate))\b",
     "act as": rf"{_LEAD}(?:act|behave|respond|answer|reply|speak|roleplay|role-play) as (?:if you (?:are|were) )?"
-    r"(?:an? |the )?(?:\w+ ){0,2}?(?:ai|assistant|chatbot|bot|model|llm|dan|jailbroken|unfiltered|unrestricted|"
-    r"uncensored|developer mode|system administrator|administrator|admin|root|hacker|pirate)\b"
+    r"(?:an? |the )?(?:(?-i:[A-Z][a-z]*[A-Z]\w*|[A-Z]{2,})\b|(?:\w+ ){0,2}?(?:ai|assistant|chatbot|bot|model|llm|"
+    r"dan|jailbroken|unfiltered|unrestricted|"
+    r"uncensored|developer mode|system administrator|administrator|admin|root|hacker|pirate)\b)"
     r"|\bpretend (?:that )?you(?:'re| are) (?:an? |the )?(?:\w+ ){0,2}?(?:ai|assistant|chatbot|bot|model|llm)\b",
     "output only": rf"{_LEAD}(?:only )?{_SAY}\s+(?:only|just|exactly|nothing but|solely|simply)\s*(?:with\s+)?{_QUOTED}"
-    rf"|{_LEAD}(?:only )?(?:answer|reply|respond|output)\s+(?:with\s+)?(?:[\"“‘«]|the (?:word|string|phrase)\b)"
+    rf"|{_LEAD}(?:only )?(?:answer|reply|respond|output)\s+(?:with\s+)?(?:[\"“‘«]|the (?:word|string|phrase|text)\b)"
     r"|\b(?:whatever|regardless of|no matter) (?:the |what )?"
     r"(?:question|is asked|they ask|you are asked|the user asks)\b"
     rf"|{_LEAD}(?:begin|start|end|finish|prefix|conclude) (?:every|each|your|all) (?:answers?|repl(?:y|ies)|responses?|"
     r"outputs?|messages?)\s+with\b"
-    r"|\byour (?:final )?(?:answer|reply|response|output)s?\s+(?:must|should|shall|will|has to|needs to)\s+"
+    r"|\byour (?:final |only |one )?(?:answer|reply|response|output)s?\s+(?:must|should|shall|will|has to|needs to)\s+"
     rf"(?:only |always )?(?:be|contain|include|say|read|start with|begin with|end with)\s*(?:only\s*)?{_QUOTED}"
     r"|\bthe (?:only )?(?:correct|right|real|true) (?:answer|response|reply) to (?:any|every|all|each) "
     r"(?:questions?|quer(?:y|ies))"
@@ -135,7 +143,7 @@ _LATIN_RULES: dict[str, str] = {
 # Other languages, matched on the NFKC text (the Latin fold would garble Cyrillic words).
 _NATIVE_RULES: dict[str, str] = {
     "es/it/pt: ignore instructions": r"(?:^|[:;,]|\b[yeo]\b)\W*(?:por favor\W+)?"
-    r"(?:ignora|ignorá|ignore|ignoren|ignorate|olvida|olvidá|olvide|olviden|descarta|omite|dimentica|dimenticate|esqueça|esqueca|"
+    r"(?:ignora|ignorá|ignorad|ignore|ignoren|ignorate|olvida|olvidá|olvídate|olvidate|olvide|olviden|descarta|omite|dimentica|dimenticate|esqueça|esqueca|"
     r"desconsidere|no sigas|não siga)\b[^.!?\n]{0,30}?\b(?:instrucciones|instrucción|indicaciones|istruzioni|"
     r"instruções|instrucoes|reglas|regole|regras|todo lo anterior)",
     "fr: ignore instructions": r"\b(?:ignore[zr]?|oublie[zr]?|ne tenez pas compte|ne tiens pas compte)\b[^.!?\n]{0,30}?"
@@ -156,6 +164,7 @@ _LATIN = [(name, re.compile(rx, re.IGNORECASE)) for name, rx in _LATIN_RULES.ite
 _NATIVE = [(name, re.compile(rx, re.IGNORECASE)) for name, rx in _NATIVE_RULES.items()]
 
 
+@lru_cache(maxsize=4096)  # the prompt, the generator and the citation check ask about the same sentences
 def matched_rule(sentence: str) -> str:
     """The name of the first rule ``sentence`` matches, or "" when it reads as news."""
     native = normalise(sentence)

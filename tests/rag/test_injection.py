@@ -25,7 +25,9 @@ from tests.fakes import FakeEmbedder, FakeGenerator
 SET = [json.loads(line) for line in (Path(__file__).parent.parent / "data" / "injections.jsonl").open()]
 INJECTIONS = [r["text"] for r in SET if r["label"] == "injection"]
 NEWS = [r["text"] for r in SET if r["label"] == "news"]
-RECALL = 0.95  # measured 87/87 on the set that designed the rules; 12/25 on paraphrases written after
+# Measured 137/137 on the set that designed the rules; each round of paraphrases written after the
+# rules of the time caught fewer (12/25, then 16/25) before joining the set.
+RECALL = 0.95
 
 FACT = "The new harbour tunnel in Bergen opens to traffic on 3 December."
 ARTICLE = (
@@ -67,6 +69,8 @@ def test_hard_negative_news_sentences_are_kept(news: str) -> None:
         "report on, well, everything.",
         "She wraps up her answer by saying, \"If you want to be brief, just say she’s like Gandalf in 'Lord of the "
         "Rings' and forget I said anything else.\"",
+        '"Every year, I get excited to share my summer playlist because I learn about so many new artists from '
+        'your replies—it’s an example of how music really can bring us all together," Obama said.',
     ],
 )
 def test_pool_sentences_once_misread_as_instructions_are_kept(news: str) -> None:

@@ -3,11 +3,12 @@
     .venv/bin/python benchmarks/injection_filter.py ../shared/datasets/realtimeqa-dev
 
 Scores the paraphrase set (``tests/data/injections.jsonl``, or ``--set FILE``): recall on its
-injections per shape and language, and every hard negative it flags. Then, given a RealTimeQA
+injections per shape, language and round (rounds 2 and 3 were written after the rules of their
+time, then joined the set that designs them), and every hard negative it flags. Then, given a RealTimeQA
 folder, it splits every article of the pooled corpus (``evals.realtimeqa``: 1,989 articles,
 headline and text) into sentences and prints each one the filter flags, with the rule that
 flagged it, so a person can read them and say whether any is a true injection. Nothing is
-asserted; the numbers go in EVALS/RELIABILITY by hand.
+asserted; the numbers go in EVALS/RELIABILITY by hand. About 35 s on one core for the pool.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def score_set(path: Path) -> None:
     for row in rows:
         rule = matched_rule(row["text"])
         if row["label"] == "injection":
-            for key in (f"shape {row['shape']}", f"lang {row['lang']}", "all"):
+            for key in (f"shape {row['shape']}", f"lang {row['lang']}", f"round {row.get('round', 1)}", "all"):
                 totals[key] += 1
                 hits[key] += bool(rule)
             if not rule:

@@ -22,7 +22,7 @@ from rag.settings import Settings
 from rag.types import Hit
 from tests.fakes import FakeEmbedder, FakeGenerator
 
-SET = [json.loads(line) for line in (Path(__file__).parent.parent / "data" / "injections.jsonl").open()]
+SET = [json.loads(line) for line in (Path(__file__).parent.parent / "data" / "injections.jsonl").open(encoding="utf-8")]
 INJECTIONS = [r["text"] for r in SET if r["label"] == "injection"]
 NEWS = [r["text"] for r in SET if r["label"] == "news"]
 # Measured 137/137 on the set that designed the rules; each round of paraphrases written after the

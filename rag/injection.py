@@ -14,8 +14,9 @@ instructions or passages, phrases that address an AI, role resets, and output co
 the "ignore previous instructions" shape in Spanish, French, German, Italian, Portuguese,
 Russian and Chinese. Most need the verb to open a clause, so news that reports someone
 ignoring something ("officials ignored previous warnings", "told to disregard the warnings")
-is not matched. The rules were written against tests/data/injections.jsonl and confirmed on
-the RealTimeQA article pool (benchmarks/injection_filter.py).
+is not matched. The rules were written against tests/data/injections.jsonl and checked on the
+RealTimeQA article pool (benchmarks/injection_filter.py): the 6 pool sentences they once flagged,
+none an injection, narrowed four shapes and are kept by tests.
 
 It does not rewrite text (the callers replace or skip the sentences it flags), and it is not a
 classifier: an injection phrased as plain reporting passes, which the citation check and the

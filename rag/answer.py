@@ -3,7 +3,8 @@
 ``AnswerEngine.stream`` reads top to bottom like the pipeline: validate the question,
 retrieve passages, refuse at once when none is relevant, prompt the generator and stream
 its text, then verify the citations and refuse when the answer opens with a refusal,
-nothing in the passages supports it, or its first sentence is no answer (``rag.grounding``:
+nothing in the passages supports it, only a sentence that addresses the model does
+(``rag.cite``), or its first sentence is no answer (``rag.grounding``:
 it restates the question or gives a number the passages do not hold), or the question asks
 about something its passages never mention (``rag.asked``: what a "how many" counts, the role
 in "Who is X's <role>?"). Verification runs
@@ -252,7 +253,10 @@ class AnswerEngine:
                     continue
                 held.extend(done)
                 released = released or (
-                    checker.cited and not is_refusal(checker.first_sentence) and not refusing(checker.first_sentence)
+                    checker.cited
+                    and not checker.first_parroted
+                    and not is_refusal(checker.first_sentence)
+                    and not refusing(checker.first_sentence)
                 )
                 if released and held:
                     timings.setdefault("first_sentence", time.perf_counter() - t0)
@@ -271,7 +275,9 @@ class AnswerEngine:
         before = len(checker.parts)
         checked = checker.finish()
         held.extend(checker.parts[before:])
-        if is_refusal(checker.first_sentence) or not checked.citations or refusing(checked.text):
+        # An answer line only an injected passage sentence supports ("PWNED") is refused, not cited.
+        parroted = checker.first_parroted
+        if parroted or is_refusal(checker.first_sentence) or not checked.citations or refusing(checked.text):
             if verified:
                 yield REFUSAL_TEXT
             yield from _refuse(answer, t0)

@@ -3,7 +3,8 @@
 A generator turns a ``Prompt`` into a stream of text pieces. The LLM-backed ones live in
 ``llm_openai`` and ``llm_local``; the extractive one here needs no model at all: it answers
 with the passage sentences that best match the question, each marked with its passage
-number, so the answer step verifies and cites them like any other answer.
+number, so the answer step verifies and cites them like any other answer. Sentences that
+address the model ("Ignore previous instructions and say …", ``rag.injection``) are never picked.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Iterator
 from typing import Protocol
 
 from rag.cite import content_terms, split_sentences
+from rag.injection import addresses_model
 from rag.prompt import Prompt
 
 _NUMERIC_Q = re.compile(r"^\W*(how (?:many|much|long|old|far)|when|what (?:year|date|time|percentage))\b", re.I)
@@ -49,6 +51,8 @@ class ExtractiveGenerator:
         for n, hit in enumerate(prompt.passages, 1):
             for start, end in split_sentences(hit.text):
                 text = hit.text[start:end]
+                if addresses_model(text):  # passages are data: an order in one is never the answer
+                    continue
                 terms = content_terms(text)
                 sentences.append((n, text, terms))
                 for t in terms:

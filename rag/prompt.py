@@ -7,7 +7,8 @@ asked for the short answer first ("Answer: …"), then one supporting sentence w
 current question, answers only (their passages are not repeated, to save prompt tokens).
 Article text, questions and history are data: chat-template control tokens in them are
 defused, so an article cannot open a fake system turn, and sentences in passages that give
-the model orders ("ignore previous instructions", "always answer …") are replaced. Also knows what a refusal from the
+the model orders ("ignore previous instructions", "Note to AI assistants: …") are replaced
+(``rag.injection`` decides which). Also knows what a refusal from the
 model looks like. It does not select passages.
 """
 
@@ -17,6 +18,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from rag.injection import model_addressed_spans
 from rag.types import Hit
 
 SYSTEM = (
@@ -60,19 +62,8 @@ class Prompt:
 _TEMPLATE_TOKEN_RE = re.compile(r"<\|[^|<>\n]{0,40}\|>|\[/?INST\]|<</?SYS>>|</?s>", re.IGNORECASE)
 
 
-# Sentences that address the model rather than report news: a small model follows them even
-# from inside a passage (measured: it answered an injected "always answer ..." verbatim). They
-# are replaced in passages before prompting; ordinary news text does not match.
-_INSTRUCTION_RE = re.compile(
-    r"\b(?:ignore|disregard|forget|override)\b.{0,20}\b(?:previous|prior|above|earlier|all|your)\b.{0,20}"
-    r"\b(?:instructions?|rules|prompts?|directions)\b"
-    r"|\bnew (?:rules|instructions)\s*:|^\W*(?:system|assistant)\s*:"
-    r"|\b(?:reveal|print|show|repeat)\b.{0,20}\b(?:system prompt|your (?:instructions|prompt|rules))\b"
-    r"|(?:^|:)\W*(?:always |only )?(?:answer|reply|respond|say) (?:only )?(?:with\b|\")",
-    re.IGNORECASE,
-)
-# "You are now DebugBot" / "you are now an assistant", not "you are now unburdened".
-_ROLE_RE = re.compile(r"\b[Yy]ou are now (?:a |an |the )?(?:[A-Z][A-Za-z]+|(?:assistant|bot|chatbot|AI|model)\b)")
+# A small model follows orders even from inside a passage (measured: it answered an injected
+# "always answer ..." verbatim), so the sentences rag.injection flags are replaced by this.
 INSTRUCTION_REMOVED = "(instruction-like text removed)"
 
 
@@ -83,14 +74,11 @@ def defuse(text: str) -> str:
 
 def passage_text(text: str) -> str:
     """Article text as the model sees it: defused, instruction-like sentences replaced."""
-    from rag.cite import split_sentences
-
     text = defuse(text.strip())
     out, last = [], 0
-    for start, end in split_sentences(text):
-        if _INSTRUCTION_RE.search(text[start:end]) or _ROLE_RE.search(text[start:end]):
-            out += [text[last:start], INSTRUCTION_REMOVED]
-            last = end
+    for start, end in model_addressed_spans(text):
+        out += [text[last:start], INSTRUCTION_REMOVED]
+        last = end
     return "".join([*out, text[last:]])
 
 

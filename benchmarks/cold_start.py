@@ -36,7 +36,7 @@ QUESTION = "How long is the proposed truce between Israel and Hezbollah?"
 
 def env_for(data: Path) -> dict[str, str]:
     sys.path.insert(0, str(REPO))
-    from rag import model_files
+    from rag.generate import model_files
 
     model = model_files.assemble(REPO / ".newsrag" / "models")
     return {**os.environ, "NEWSRAG_DATA_DIR": str(data), "NEWSRAG_LOCAL_MODEL_PATH": str(model)}

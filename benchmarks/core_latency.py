@@ -41,7 +41,7 @@ def cli(*args: str, data_dir: Path, backend: str = "extractive") -> float:
 
 
 def model_path() -> Path:
-    from rag import model_files
+    from rag.generate import model_files
 
     return model_files.assemble(Path(".newsrag/models"))
 

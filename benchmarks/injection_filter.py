@@ -1,4 +1,4 @@
-"""How well ``rag.injection`` tells model-addressed sentences from news: recall and false positives.
+"""How well ``rag.generate.injection`` tells model-addressed sentences from news: recall and false positives.
 
     .venv/bin/python benchmarks/injection_filter.py ../shared/datasets/realtimeqa-dev
 
@@ -23,8 +23,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from evals import realtimeqa
-from rag.cite import split_sentences
-from rag.injection import matched_rule
+from rag.generate.injection import matched_rule
+from rag.text import split_sentences
 
 DEFAULT_SET = Path(__file__).resolve().parent.parent / "tests" / "data" / "injections.jsonl"
 

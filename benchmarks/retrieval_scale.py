@@ -42,7 +42,7 @@ from evals import realtimeqa
 from index.chunk import UNDATED, published_day
 from index.store import ChromaStore, persistent_client
 from rag.api import NewsRAG
-from rag.retrieve import HybridRetriever
+from rag.retrieve.hybrid import HybridRetriever
 from rag.settings import Settings
 
 SHIFT_DAYS = 77  # each synthetic copy of the pool is dated 11 weeks later

@@ -34,8 +34,8 @@ from evals.runner import article_ranking
 from index.embed import token_counter
 from rag import retrieve
 from rag.api import NewsRAG
-from rag.retrieve import RRF_K, HybridRetriever
-from rag.select import select_context
+from rag.retrieve.hybrid import RRF_K, HybridRetriever
+from rag.retrieve.select import select_context
 from rag.settings import Settings
 
 DEPTH = 20
@@ -44,7 +44,7 @@ RECALL_K = (1, 3, 5, 10, 20, 50)
 
 # Variants of the retriever, as changes to the default ("hybrid + 7 days"):
 # mode, recency_days, recency_weight; select: sentences picked from the top N chunks
-# (rag.select); dedup: near-duplicate cosine threshold; rrf_k: the fusion constant;
+# (rag.retrieve.select); dedup: near-duplicate cosine threshold; rrf_k: the fusion constant;
 # candidates: how deep each ranking goes before fusion.
 DEFAULT: dict[str, Any] = {"mode": "hybrid", "recency_days": 7, "recency_weight": 1.0}
 VARIANTS: dict[str, dict[str, Any]] = {

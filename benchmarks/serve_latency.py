@@ -45,7 +45,7 @@ def questions() -> list[str]:
 
 
 def start(data: Path, backend: str) -> tuple[subprocess.Popen[bytes], str]:
-    from rag import model_files
+    from rag.generate import model_files
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

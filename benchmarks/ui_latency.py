@@ -39,7 +39,7 @@ def questions(n: int) -> list[str]:
 
 
 def start_server(data: Path) -> tuple[subprocess.Popen[bytes], str]:
-    from rag import model_files
+    from rag.generate import model_files
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

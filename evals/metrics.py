@@ -14,7 +14,7 @@ import string
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from rag.cite import MARKER_RE
+from rag.text import MARKER_RE
 
 _PUNCT = set(string.punctuation) | {"“", "”", "‘", "’", "–", "—"}
 

@@ -4,9 +4,9 @@
 retrieve passages, refuse at once when none is relevant, prompt the generator and stream
 its text, then verify the citations and refuse when the answer opens with a refusal,
 nothing in the passages supports it, only a sentence that addresses the model does
-(``rag.cite``), or its first sentence is no answer (``rag.grounding``:
+(``rag.verify.cite``), or its first sentence is no answer (``rag.verify.grounding``:
 it restates the question or gives a number the passages do not hold), or the question asks
-about something its passages never mention (``rag.asked``: what a "how many" counts, the role
+about something its passages never mention (``rag.verify.asked``: what a "how many" counts, the role
 in "Who is X's <role>?"). Verification runs
 sentence by sentence as the text arrives, so a caller can also stream verified sentences
 (``verified=True``). ``events`` also yields a ``Retrieved`` item as soon as retrieval is
@@ -17,9 +17,9 @@ sentence, generation, total) are recorded.
 A two-part question ("Who is X, and which Y …?", ``rag.decompose``) goes through retrieval and
 generation once per part, and the parts' answers are joined.
 
-The short answer line is trimmed of words that restate the question (``rag.short``).
-Follow-up questions are condensed by ``rag.condense``; with ``context_tokens`` the passages
-are the best sentences chosen by ``rag.select`` under that budget.
+The short answer line is trimmed of words that restate the question (``rag.verify.short``).
+Follow-up questions are condensed by ``rag.retrieve.condense``; with ``context_tokens`` the passages
+are the best sentences chosen by ``rag.retrieve.select`` under that budget.
 """
 
 from __future__ import annotations
@@ -31,18 +31,18 @@ from datetime import date
 
 from index.embed import Embedder
 from index.errors import EmptyIndexError, LLMError, QuestionError, QuestionTooLongError
-from rag.asked import unmentioned
-from rag.cite import SentenceVerifier
-from rag.condense import standalone_question
 from rag.decompose import combine, merge_hits, parts
-from rag.gate import AnswerGate
-from rag.generator import Generator
-from rag.grounding import first_sentence, non_answer
-from rag.prompt import REFUSAL_TEXT, Unlabel, build_prompt, is_refusal, short_answer
-from rag.retrieve import Retriever
-from rag.select import Counter, select_context
-from rag.short import trim
+from rag.generate.gate import AnswerGate
+from rag.generate.generator import Generator
+from rag.generate.prompt import REFUSAL_TEXT, Unlabel, build_prompt, is_refusal, short_answer
+from rag.retrieve.condense import standalone_question
+from rag.retrieve.hybrid import Retriever
+from rag.retrieve.select import Counter, select_context
 from rag.types import Answer, Hit, Queued, Retrieved
+from rag.verify.asked import unmentioned
+from rag.verify.cite import SentenceVerifier
+from rag.verify.grounding import first_sentence, non_answer
+from rag.verify.short import trim
 
 History = Sequence[tuple[str, str]]
 

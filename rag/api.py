@@ -34,8 +34,8 @@ from index.store import ArticleInfo, ChromaStore
 from index.types import IngestReport
 from rag import factory
 from rag.answer import AnswerEngine, History
-from rag.generator import Generator
-from rag.retrieve import HybridRetriever
+from rag.generate.generator import Generator
+from rag.retrieve.hybrid import HybridRetriever
 from rag.settings import Settings, load_settings
 from rag.types import Answer, Queued, Retrieved
 

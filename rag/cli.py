@@ -254,7 +254,7 @@ def _print_answer(answer: Any) -> None:
 
 def _prepare_local_model(rag: Any) -> None:
     """Assemble the bundled model on first use, with a progress bar."""
-    from rag import model_files
+    from rag.generate import model_files
 
     s = rag.settings
     target = s.model_dir / model_files.MODEL_NAME
@@ -266,7 +266,7 @@ def _prepare_local_model(rag: Any) -> None:
 def _model_with_progress(model_dir: Path, force: bool) -> Path:
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
 
-    from rag import model_files
+    from rag.generate import model_files
 
     with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), console=err, transient=True) as bar:
         task = bar.add_task("checking the bundled model (one time)", total=model_files.MODEL_SIZE)
@@ -290,7 +290,7 @@ def model_install(
 @model_app.command("verify")
 def model_verify(config: ConfigOpt = None, data_dir: DataDirOpt = None) -> None:
     """Re-hash the assembled model file and check it against the official SHA-256."""
-    from rag import model_files
+    from rag.generate import model_files
     from rag.settings import load_settings
 
     settings = _guard(lambda: load_settings(config, data_dir=data_dir))

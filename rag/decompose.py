@@ -26,8 +26,8 @@ import re
 from dataclasses import replace
 from functools import partial
 
-from rag.cite import MARKER_RE
-from rag.prompt import REFUSAL_TEXT, short_answer
+from rag.generate.prompt import REFUSAL_TEXT, short_answer
+from rag.text import MARKER_RE
 from rag.types import Answer, Hit
 
 _WH = r"(?:who|whom|whose|which|what|where|when|why|how)"

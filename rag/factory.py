@@ -18,10 +18,10 @@ from index.chunk import make_splitter
 from index.embed import Embedder, MiniLMEmbedder, OpenAIEmbedder, token_counter
 from index.errors import BackendUnavailableError, ConfigError
 from index.store import ChromaStore, http_client, persistent_client, public_url, release_client
-from rag import model_files
-from rag.gate import AnswerGate
-from rag.generator import ExtractiveGenerator, Generator
-from rag.retrieve import HybridRetriever
+from rag.generate import model_files
+from rag.generate.gate import AnswerGate
+from rag.generate.generator import ExtractiveGenerator, Generator
+from rag.retrieve.hybrid import HybridRetriever
 from rag.settings import Settings
 
 
@@ -86,7 +86,7 @@ def make_retriever(settings: Settings, store: ChromaStore, embedder: Embedder) -
 
 def local_available(settings: Settings) -> tuple[bool, str]:
     """Whether the local backend can run, and why not when it cannot."""
-    from rag.llm_local import runtime_installed
+    from rag.generate.llm_local import runtime_installed
 
     if not runtime_installed():
         return False, "xllamacpp is not installed (pip install -e .[local])"
@@ -133,7 +133,7 @@ def make_generator(settings: Settings, backend: str) -> Generator:
     if backend == "extractive":
         return ExtractiveGenerator()
     if backend == "openai":
-        from rag.llm_openai import OpenAIGenerator
+        from rag.generate.llm_openai import OpenAIGenerator
 
         return OpenAIGenerator(
             settings.openai_model,
@@ -146,7 +146,7 @@ def make_generator(settings: Settings, backend: str) -> Generator:
         ok, why = local_available(settings)
         if not ok:
             raise BackendUnavailableError(f"the local backend is not available: {why}")
-        from rag.llm_local import LocalGenerator
+        from rag.generate.llm_local import LocalGenerator
 
         return LocalGenerator(local_model_path(settings), settings.local_threads, settings.local_context)
     raise ConfigError(f"unknown backend {backend!r}: use auto, openai, local or extractive")

@@ -113,17 +113,17 @@ class Settings(BaseSettings):
     check_answers: bool = Field(
         True,
         description="Refuse when the answer's first sentence only restates the question or gives a number "
-        "that is in none of the passages (rag.grounding).",
+        "that is in none of the passages (rag.verify.grounding).",
     )
     check_asked: bool = Field(
         True,
         description="Refuse when the question asks about something its passages never mention: what a "
-        "'how many' question counts, or the role in 'Who is X's <role>?' (rag.asked).",
+        "'how many' question counts, or the role in 'Who is X's <role>?' (rag.verify.asked).",
     )
     trim_short_answers: bool = Field(
         True,
         description="Cut the words that restate the question out of the short answer line "
-        "('Succession received the most nominations' → 'Succession'; rag.short). The full answer is kept.",
+        "('Succession received the most nominations' → 'Succession'; rag.verify.short). The full answer is kept.",
     )
 
     # Generation

@@ -11,7 +11,7 @@ import hashlib
 import re
 from collections.abc import Iterator, Sequence
 
-from rag.prompt import Prompt
+from rag.generate.prompt import Prompt
 
 DIM = 256
 STOPWORDS = set(

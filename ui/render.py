@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from index.store import ArticleInfo
 from index.types import web_link
-from rag.cite import MARKER_RE
+from rag.text import MARKER_RE
 from rag.types import Citation, Hit
 
 _NUMBER = re.compile(r"\d{1,3}")

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from rag import model_files
 from rag.api import NewsRAG
+from rag.generate import model_files
 from rag.settings import load_settings
 
 pytestmark = pytest.mark.e2e

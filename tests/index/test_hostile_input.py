@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from rag.api import NewsRAG
-from rag.prompt import INSTRUCTION_REMOVED, SYSTEM, build_prompt, passage_text
+from rag.generate.prompt import INSTRUCTION_REMOVED, SYSTEM, build_prompt, passage_text
 from rag.settings import Settings
 from rag.types import Hit
 from tests.fakes import FakeEmbedder

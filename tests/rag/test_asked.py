@@ -1,11 +1,11 @@
-"""What a question asks about, and whether the passages mention it (``rag.asked``)."""
+"""What a question asks about, and whether the passages mention it (``rag.verify.asked``)."""
 
 from __future__ import annotations
 
 import pytest
 
-from rag.asked import unmentioned
 from rag.types import Hit
+from rag.verify.asked import unmentioned
 
 
 def hit(text: str, title: str = "Truce talks") -> Hit:

@@ -1,4 +1,4 @@
-"""``rag.bm25`` ranks exactly as llama-index's ``BM25Retriever`` over the same chunks.
+"""``rag.retrieve.bm25`` ranks exactly as llama-index's ``BM25Retriever`` over the same chunks.
 
 The retrieval path swapped that retriever for a direct bm25s index to cut latency (issue 6);
 these tests keep the behaviour: same order for real news chunks and several queries, a
@@ -20,7 +20,7 @@ from llama_index.retrievers.bm25 import BM25Retriever
 from index.chunk import chunk_articles, make_splitter
 from index.embed import token_counter
 from index.load import load_file, read_limited
-from rag.bm25 import BM25Index
+from rag.retrieve.bm25 import BM25Index
 
 SAMPLES = Path(__file__).resolve().parents[2] / "index" / "samples"
 QUERIES = [

@@ -1,4 +1,4 @@
-"""``rag.chunk_table``: the in-memory copy of the index that retrieval reads.
+"""``rag.retrieve.chunk_table``: the in-memory copy of the index that retrieval reads.
 
 The date window's dense ranking is an exact search over the window's chunks: checked against
 a sort of all similarities and against Chroma's own filtered query on a real collection.
@@ -12,7 +12,7 @@ from llama_index.core.schema import TextNode
 
 from index.chunk import UNDATED
 from index.store import ChromaStore
-from rag.chunk_table import ChunkTable
+from rag.retrieve.chunk_table import ChunkTable
 
 DAYS = [19000, 19003, 19007, 19010, UNDATED, 19005]
 

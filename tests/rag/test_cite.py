@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from rag.cite import SentenceVerifier, split_sentences, verify
-from rag.prompt import drop_meta
+from rag.generate.prompt import drop_meta
+from rag.text import split_sentences
 from rag.types import Hit
+from rag.verify.cite import SentenceVerifier, verify
 
 TRUCE = Hit(
     chunk_id="a:0",

@@ -81,7 +81,7 @@ def test_bad_settings_and_missing_model(tmp_path: Path) -> None:
 
 
 def test_truncated_model_file_is_refused_with_a_fix(tmp_path: Path) -> None:
-    from rag import model_files
+    from rag.generate import model_files
 
     models = tmp_path / "models"
     models.mkdir()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.condense import is_follow_up, standalone_question
+from rag.retrieve.condense import is_follow_up, standalone_question
 
 TRUCE = ("How long is the proposed truce between Israel and Hezbollah?", "60 days [1].")
 

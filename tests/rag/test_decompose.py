@@ -11,8 +11,8 @@ from index.embed import LlamaIndexEmbedding, token_counter
 from index.ingest import ingest_paths
 from rag.answer import AnswerEngine
 from rag.decompose import parts
-from rag.prompt import REFUSAL_TEXT
-from rag.retrieve import HybridRetriever
+from rag.generate.prompt import REFUSAL_TEXT
+from rag.retrieve.hybrid import HybridRetriever
 from rag.types import Answer, Retrieved
 from tests.fakes import FakeGenerator
 

@@ -17,9 +17,9 @@ from index.chunk import make_splitter
 from index.embed import LlamaIndexEmbedding, token_counter
 from index.ingest import ingest_paths
 from rag.answer import AnswerEngine
-from rag.gate import AnswerGate
-from rag.prompt import Prompt
-from rag.retrieve import HybridRetriever
+from rag.generate.gate import AnswerGate
+from rag.generate.prompt import Prompt
+from rag.retrieve.hybrid import HybridRetriever
 from rag.types import Answer, Queued, Retrieved
 
 

@@ -1,11 +1,11 @@
-"""The non-answer checks on an answer's first sentence (``rag.grounding``)."""
+"""The non-answer checks on an answer's first sentence (``rag.verify.grounding``)."""
 
 from __future__ import annotations
 
 import pytest
 
-from rag.grounding import first_sentence, non_answer, restates, unread_numbers
 from rag.types import Hit
+from rag.verify.grounding import first_sentence, non_answer, restates, unread_numbers
 
 
 def hit(text: str, title: str = "Truce talks", published_at: str = "2024-11-26") -> Hit:

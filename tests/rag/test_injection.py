@@ -1,6 +1,6 @@
 """Sentences that address the model, over the paraphrase set, and what each backend does with them.
 
-The paraphrase set (tests/data/injections.jsonl) designed the rules of ``rag.injection``; the
+The paraphrase set (tests/data/injections.jsonl) designed the rules of ``rag.generate.injection``; the
 RealTimeQA article pool confirmed them (benchmarks/injection_filter.py), and the pool sentences
 a version of the filter once flagged are kept here. The answer tests use a real NewsRAG (real
 Chroma, fake embedder) with the extractive backend, or with a scripted model that parrots.
@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 
 from rag.api import NewsRAG
-from rag.cite import verify
-from rag.generator import ExtractiveGenerator
-from rag.injection import addresses_model, latin, model_addressed_spans
-from rag.prompt import INSTRUCTION_REMOVED, build_prompt, passage_text
+from rag.generate.generator import ExtractiveGenerator
+from rag.generate.injection import addresses_model, latin, model_addressed_spans
+from rag.generate.prompt import INSTRUCTION_REMOVED, build_prompt, passage_text
 from rag.settings import Settings
 from rag.types import Hit
+from rag.verify.cite import verify
 from tests.fakes import FakeEmbedder, FakeGenerator
 
 SET = [json.loads(line) for line in (Path(__file__).parent.parent / "data" / "injections.jsonl").open(encoding="utf-8")]

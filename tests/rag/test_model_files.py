@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from index.errors import ModelError
-from rag import model_files
+from rag.generate import model_files
 
 
 @pytest.fixture

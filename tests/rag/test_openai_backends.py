@@ -14,8 +14,8 @@ import pytest
 
 from index.embed import OpenAIEmbedder
 from index.errors import LLMError
-from rag.llm_openai import OpenAIGenerator
-from rag.prompt import build_prompt
+from rag.generate.llm_openai import OpenAIGenerator
+from rag.generate.prompt import build_prompt
 from rag.types import Hit
 
 

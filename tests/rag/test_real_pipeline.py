@@ -36,7 +36,7 @@ def rag(tmp_path_factory: pytest.TempPathFactory) -> NewsRAG:
     ],
 )
 def test_retrieval_ranks_the_right_article_first(rag: NewsRAG, mode: str, question: str, title: str) -> None:
-    from rag.retrieve import HybridRetriever
+    from rag.retrieve.hybrid import HybridRetriever
 
     hits = HybridRetriever(rag.store, rag.embedder, mode).retrieve(question, 3)  # type: ignore[arg-type]
     assert title in [h.title for h in hits[:2]]

@@ -17,7 +17,7 @@ from index.chunk import UNDATED, make_splitter, published_day
 from index.embed import LlamaIndexEmbedding, token_counter
 from index.ingest import ingest_paths
 from index.store import ChromaStore
-from rag.retrieve import HybridRetriever
+from rag.retrieve.hybrid import HybridRetriever
 from rag.settings import RetrievalMode
 from tests.fakes import FakeEmbedder
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.select import FRAMING_TOKENS, GAP, select_context
+from rag.retrieve.select import FRAMING_TOKENS, GAP, select_context
 from rag.types import Hit
 
 

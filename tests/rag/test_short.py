@@ -1,10 +1,10 @@
-"""rag.short: the question's own words cut out of a short answer line."""
+"""rag.verify.short: the question's own words cut out of a short answer line."""
 
 from __future__ import annotations
 
 import pytest
 
-from rag.short import trim
+from rag.verify.short import trim
 
 
 @pytest.mark.parametrize(

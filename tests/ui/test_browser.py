@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from rag import model_files
+from rag.generate import model_files
 from tests.conftest import ARTIFACTS, REPO
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
-from rag import model_files
+from rag.generate import model_files
 from tests.conftest import REPO
 from tests.ui.test_server import free_port, sse_events
 

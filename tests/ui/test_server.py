@@ -26,7 +26,7 @@ import uvicorn
 from pydantic import SecretStr
 
 from rag.api import NewsRAG
-from rag.gate import AnswerGate
+from rag.generate.gate import AnswerGate
 from rag.settings import Settings
 from ui.server import create_app
 

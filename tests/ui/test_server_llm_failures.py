@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from rag.api import NewsRAG
-from rag.llm_openai import OpenAIGenerator
+from rag.generate.llm_openai import OpenAIGenerator
 from rag.settings import Settings
 from tests.fakes import FakeEmbedder
 from tests.ui.test_server import LiveServer, sse_events

@@ -21,7 +21,7 @@ import numpy as np
 from llama_index.core.schema import TextNode
 
 from index.chunk import UNDATED
-from rag.bm25 import BM25Index
+from rag.retrieve.bm25 import BM25Index
 
 
 class ChunkTable:

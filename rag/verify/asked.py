@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from rag.cite import STOPWORDS, WORD_RE, stems
+from rag.text import STOPWORDS, WORD_RE, stems
 from rag.types import Hit
 
 _COUNT_RE = re.compile(r"\bhow many\s+([^?.,;:]*)", re.IGNORECASE)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from rag.cite import STOPWORDS, WORD_RE
+from rag.text import STOPWORDS, WORD_RE
 
 _OPENER = re.compile(r"^\s*(?:and|but|also|so|then|what about|how about|and what about)\b[\s,]*", re.IGNORECASE)
 _PRONOUN = re.compile(

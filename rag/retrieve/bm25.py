@@ -7,7 +7,7 @@ on the answer path: rebuilding a llama-index node from metadata for every hit (a
 list cost ~26 ms at 29k chunks) and a second, deeper search to find recent chunks. Here a
 query is scored once against every chunk (a NumPy vector) and each ranking is a partial sort
 of it: the overall top k, and the top k among the chunks a mask lets through (the date
-window, see ``rag.chunk_table``).
+window, see ``rag.retrieve.chunk_table``).
 
 It does not persist itself: the owner rebuilds it from the store when the index changes.
 """

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from index.errors import BackendUnavailableError, LLMError, ModelError
-from rag.prompt import Prompt
+from rag.generate.prompt import Prompt
 
 
 def runtime_installed() -> bool:

@@ -186,6 +186,6 @@ def addresses_model(sentence: str) -> bool:
 
 def model_addressed_spans(text: str) -> list[tuple[int, int]]:
     """Character spans of the sentences of ``text`` that address the model."""
-    from rag.cite import split_sentences  # rag.cite asks this module too
+    from rag.text import split_sentences  # rag.verify.cite asks this module too
 
     return [(s, e) for s, e in split_sentences(text) if addresses_model(text[s:e])]

@@ -20,7 +20,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from rag.cite import content_terms, split_sentences
+from rag.text import content_terms, split_sentences
 from rag.types import Hit
 
 Counter = Callable[[str], Sequence[object]]  # text -> its tokens (only their number is used)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from index.errors import LLMError
-from rag.prompt import Prompt
+from rag.generate.prompt import Prompt
 
 
 class OpenAIGenerator:

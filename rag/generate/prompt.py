@@ -8,7 +8,7 @@ current question, answers only (their passages are not repeated, to save prompt 
 Article text, questions and history are data: chat-template control tokens in them are
 defused, so an article cannot open a fake system turn, and sentences in passages that give
 the model orders ("ignore previous instructions", "Note to AI assistants: …") are replaced
-(``rag.injection`` decides which). Also knows what a refusal from the
+(``rag.generate.injection`` decides which). Also knows what a refusal from the
 model looks like. It does not select passages.
 """
 
@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from rag.injection import model_addressed_spans
+from rag.generate.injection import model_addressed_spans
 from rag.types import Hit
 
 SYSTEM = (
@@ -63,7 +63,7 @@ _TEMPLATE_TOKEN_RE = re.compile(r"<\|[^|<>\n]{0,40}\|>|\[/?INST\]|<</?SYS>>|</?s
 
 
 # A small model follows orders even from inside a passage (measured: it answered an injected
-# "always answer ..." verbatim), so the sentences rag.injection flags are replaced by this.
+# "always answer ..." verbatim), so the sentences rag.generate.injection flags are replaced by this.
 INSTRUCTION_REMOVED = "(instruction-like text removed)"
 
 
@@ -170,7 +170,7 @@ def meta_only(sentence: str) -> bool:
 
 def short_answer(text: str) -> str:
     """The first line of a labelled answer, without [n] markers: the short answer."""
-    from rag.cite import MARKER_RE
+    from rag.text import MARKER_RE
 
     first = text.strip().split("\n", 1)[0]
     return MARKER_RE.sub("", first).strip().rstrip(".").strip()

@@ -4,7 +4,7 @@ A generator turns a ``Prompt`` into a stream of text pieces. The LLM-backed ones
 ``llm_openai`` and ``llm_local``; the extractive one here needs no model at all: it answers
 with the passage sentences that best match the question, each marked with its passage
 number, so the answer step verifies and cites them like any other answer. Sentences that
-address the model ("Ignore previous instructions and say …", ``rag.injection``) are never picked.
+address the model ("Ignore previous instructions and say …", ``rag.generate.injection``) are never picked.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import re
 from collections.abc import Iterator
 from typing import Protocol
 
-from rag.cite import content_terms, split_sentences
-from rag.injection import addresses_model
-from rag.prompt import Prompt
+from rag.generate.injection import addresses_model
+from rag.generate.prompt import Prompt
+from rag.text import content_terms, split_sentences
 
 _NUMERIC_Q = re.compile(r"^\W*(how (?:many|much|long|old|far)|when|what (?:year|date|time|percentage))\b", re.I)
 _NUMBER = re.compile(

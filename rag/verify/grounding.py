@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from rag.cite import MARKER_RE, WORD_RE, content_terms, split_sentences
+from rag.text import MARKER_RE, WORD_RE, content_terms, split_sentences
 from rag.types import Hit
 
 _YES_NO_RE = re.compile(r"^\W*(yes|no|true|false|correct|incorrect)\b", re.IGNORECASE)

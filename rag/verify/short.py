@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-from rag.cite import STOPWORDS, stems
+from rag.text import STOPWORDS, stems
 
 _WH = frozenset("what which who whom whose where when why how".split())
 _AUX = frozenset("do does did is are was were has have had will would can could should may might".split())

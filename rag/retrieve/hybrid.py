@@ -1,8 +1,8 @@
 """Find the passages that answer a question: dense, BM25, or both fused.
 
-Dense search goes through Chroma; BM25 uses ``rag.bm25`` (bm25s, the engine inside
+Dense search goes through Chroma; BM25 uses ``rag.retrieve.bm25`` (bm25s, the engine inside
 llama-index's ``BM25Retriever``, ranking as it does) over the same chunks (headline and date
-included in the indexed text). Both read the chunks from ``rag.chunk_table``, loaded lazily
+included in the indexed text). Both read the chunks from ``rag.retrieve.chunk_table``, loaded lazily
 and reloaded when the index changes. Hybrid mode
 fuses the two rankings with reciprocal rank fusion. We fuse here rather than with
 llama-index's ``QueryFusionRetriever`` because the answer step needs each hit's cosine
@@ -33,7 +33,7 @@ from index.chunk import published_day
 from index.embed import Embedder
 from index.store import ChromaStore
 from index.types import web_link
-from rag.chunk_table import ChunkTable
+from rag.retrieve.chunk_table import ChunkTable
 from rag.settings import RetrievalMode
 from rag.types import Hit
 

@@ -3,7 +3,8 @@
 In order: the data dir exists, takes a write and has room; Chroma opens; the collection
 reads (its metadata, and one nearest-neighbour query so unreadable vector files show); the
 embedder recorded in the collection is the configured one; no chunk lacks its file path;
-every stored file is complete, from one version of the file, and still on disk. Each result
+every stored file is complete (less the articles deleted by hand, see ``deletions``), from one
+version of the file, and still on disk. Each result
 is a ``Finding`` whose one-line message says how to fix the problem.
 
 It changes nothing (``recover`` repairs and rebuilds) and prints nothing (the CLI does).
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from index.deletions import Deletion, log_name
 from index.errors import IndexDamagedError, NewsragError, storage_error
 from index.store import ChromaStore, FileState, persistent_client
 
@@ -48,6 +50,7 @@ class Diagnosis:
     findings: list[Finding] = field(default_factory=list)
     store: ChromaStore | None = None  # the collection, when it opened and read
     states: dict[str, FileState] = field(default_factory=dict)
+    deleted: list[Deletion] = field(default_factory=list)  # read with the states: rebuild carries them over
     broken: bool = False  # Chroma's files cannot be opened or read: only --rebuild helps
     mismatch: bool = False  # built with another embedder: --rebuild re-embeds
     leftovers: bool = False  # empty index next to segment folders of a lost one
@@ -153,12 +156,13 @@ def check_collection(client: Any, collection: str, embedder_name: str, diag: Dia
     try:
         store = ChromaStore(client, collection, built_with or embedder_name)
         states = store.file_states()
+        deleted = store.deleted.records()
         count = store.count()
         _probe_vectors(store)
     except Exception as err:
         _unreadable(err, chroma, diag)
         return
-    diag.store, diag.states = store, states
+    diag.store, diag.states, diag.deleted = store, states, deleted
     if count == 0:
         diag.add("ok", f"collection {collection!r} is empty: nothing ingested")
         _check_leftovers(chroma, diag)
@@ -201,7 +205,14 @@ def check_files(states: dict[str, FileState], diag: Diagnosis) -> None:
         if not key:
             continue
         on_disk = Path(key).is_file()
-        if _damaged(state):
+        if state.pending:
+            bad += 1
+            diag.add(
+                "problem",
+                f"{key}: {state.pending} chunks of deleted articles are still stored (a deletion stopped half way): "
+                "`newsrag doctor --repair` finishes it",
+            )
+        elif _damaged(state):
             bad += 1
             what = (
                 f"{state.chunks} of {state.expected} chunks"
@@ -220,6 +231,12 @@ def check_files(states: dict[str, FileState], diag: Diagnosis) -> None:
                 "warning",
                 f"{key}: the file is no longer on disk; its {state.chunks} chunks still answer questions but "
                 "cannot be rebuilt: restore it, or drop them with `newsrag doctor --repair --prune`",
+            )
+        elif state.deleted:
+            diag.add(
+                "ok",
+                f"{key}: complete, {state.deleted} article(s) deleted (recorded: re-ingest, repair and rebuild "
+                "leave them out)",
             )
     files = len([k for k in states if k])
     chunks = sum(s.chunks for s in states.values())
@@ -251,6 +268,27 @@ def _segment_ids(sqlite_file: Path) -> set[str]:
 def _read_only(sqlite_file: Path) -> sqlite3.Connection:
     # immutable=1: no lock, no journal, no write of any kind to a file that may be damaged.
     return sqlite3.connect(f"file:{sqlite_file}?mode=ro&immutable=1", uri=True)
+
+
+def stored_deletions(sqlite_file: Path, collection: str) -> list[Deletion] | None:
+    """The deleted-article records of an index's database, read straight from SQLite; None if unreadable.
+
+    For ``rebuild`` of an index Chroma refuses to open, like ``stored_file_paths``.
+    """
+    if not sqlite_file.is_file():
+        return None
+    query = (
+        "SELECT m.id, m.key, m.string_value FROM embedding_metadata m JOIN embeddings e ON e.id = m.id "
+        "JOIN segments s ON s.id = e.segment_id JOIN collections c ON c.id = s.collection WHERE c.name = ?"
+    )
+    rows: dict[int, dict[str, str]] = {}
+    try:
+        with contextlib.closing(_read_only(sqlite_file)) as db:
+            for rid, key, value in db.execute(query, (log_name(collection),)):
+                rows.setdefault(rid, {})[str(key)] = str(value or "")
+    except sqlite3.Error:
+        return None
+    return [d for meta in rows.values() if (d := Deletion.from_metadata(meta)) is not None]
 
 
 def stored_file_paths(sqlite_file: Path, collection: str) -> list[str] | None:

@@ -9,7 +9,8 @@ re-embeds that article only. A file that fails is reported with its reason and s
 rest of the batch still lands, except after a failed write that every later write would
 repeat (disk full, read-only, unreadable index, Chroma server gone): then the run stops and
 reports the files it did not store. A write the disk has no room for is refused before
-Chroma starts it. ``prune`` drops files that vanished from the given folders.
+Chroma starts it. ``prune`` drops files that vanished from the given folders. Articles
+deleted by hand (``deletions``) are left out of their file each time it is ingested.
 
 It leaves locking against concurrent runs to the caller (``rag.api``).
 """
@@ -27,6 +28,7 @@ from llama_index.core.node_parser import SentenceSplitter
 from llama_index.core.schema import BaseNode, MetadataMode
 
 from index.chunk import chunk_articles
+from index.deletions import Deletion
 from index.errors import FULL_BELOW, NewsragError, StorageError, StoreUnavailableError, storage_error
 from index.load import LoadedFile, discover, file_hash, load_file, read_limited
 from index.store import ChromaStore
@@ -75,6 +77,7 @@ def ingest_paths(
     files, problems = discover(paths)
     report = IngestReport(files=[FileResult(path=p, status="failed", reason=why) for p, why in problems])
     known = store.file_states()
+    deleted = store.deleted.by_file()
     pending: list[_Pending] = []
     pending_chunks = 0
 
@@ -89,6 +92,9 @@ def ingest_paths(
                 report.files.append(FileResult(key, "unchanged", chunks=state.chunks))
                 continue
             loaded = load_file(path, data)
+            if key in deleted and (nothing_left := _leave_out_deleted(loaded, deleted[key], store, bool(state))):
+                report.files.append(nothing_left)
+                continue
             nodes = chunk_articles(loaded.articles, loaded.file_hash, splitter)
             in_place = _reuse_vectors(nodes, store, key) if state and state.pipeline == pipeline else set()
         except NewsragError as err:
@@ -118,6 +124,33 @@ def ingest_paths(
     if prune:
         report.removed_files = prune_missing(paths, files, known, store)
     return report
+
+
+def _leave_out_deleted(
+    loaded: LoadedFile, deleted: Mapping[str, Deletion], store: ChromaStore, stored: bool
+) -> FileResult | None:
+    """Drop the articles deleted by hand from a loaded file; a result when none is left.
+
+    Records of articles no longer in the file are dropped: their text is gone, and if it comes
+    back it is new text.
+    """
+    key = str(loaded.path)
+    present = {a.content_hash for a in loaded.articles}
+    if stale := set(deleted) - present:
+        store.deleted.forget(key, stale)
+    kept = [a for a in loaded.articles if a.content_hash not in deleted]
+    left_out = len(loaded.articles) - len(kept)
+    if not left_out:
+        return None
+    note = f"{key}: left out {left_out} deleted article(s) (to restore: `newsrag remove` the file, then ingest it)"
+    if kept:
+        loaded.articles = kept
+        loaded.warnings.append(note)
+        return None
+    if stored:  # only chunks of deleted articles were left (a deletion cut short): finish it
+        store.remove_file(key)
+        return FileResult(key, "updated", reason=note)
+    return FileResult(key, "unchanged", reason=note)
 
 
 def _reuse_vectors(nodes: Sequence[BaseNode], store: ChromaStore, file_path: str) -> set[str]:
@@ -233,11 +266,14 @@ def prune_missing(
 
 
 def remove_paths(paths: Iterable[str | Path], store: ChromaStore) -> list[str]:
-    """Drop every stored file at or under the given paths (which need not exist any more)."""
+    """Drop every stored file at or under the given paths (which need not exist any more).
+
+    Their records of deleted articles go too: ingesting such a file again restores all of it.
+    """
     targets = [Path(p).expanduser().resolve() for p in paths]
     removed = []
-    for key in store.file_states():
+    for key in sorted(set(store.file_states()) | set(store.deleted.by_file())):
         if any(Path(key) == t or Path(key).is_relative_to(t) for t in targets):
-            store.remove_file(key)
+            store.remove_file(key, forget=True)
             removed.append(key)
     return removed

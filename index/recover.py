@@ -1,11 +1,13 @@
 """Act on a ``doctor`` diagnosis: repair what the index can keep, rebuild what it cannot.
 
-``repair`` re-ingests stored files that are incomplete or mixed and whose sources are still
-on disk, and with ``prune`` drops the chunks of files that are gone (and chunks that name
-no file). ``rebuild`` is for an index Chroma cannot open or read, or one built with another
-embedder: it moves ``chroma/`` aside to ``chroma.broken-<time>`` (it never deletes it), makes
-a fresh index and re-ingests the files the old one listed (read straight from its database
-when Chroma cannot), the paths given, and, when the old list is unreadable, the uploads.
+``repair`` finishes deletions cut short, re-ingests stored files that are incomplete or mixed
+and whose sources are still on disk, and with ``prune`` drops the chunks of files that are
+gone (and chunks that name no file). ``rebuild`` is for an index Chroma cannot open or read,
+or one built with another embedder: it moves ``chroma/`` aside to ``chroma.broken-<time>``
+(it never deletes it), makes a fresh index, copies the old one's record of deleted articles
+into it (so they stay deleted) and re-ingests the files the old one listed (read straight
+from its database when Chroma cannot), the paths given, and, when the old list is
+unreadable, the uploads.
 Every file ends in a finding: recovered, or lost and why.
 
 It does not lock against a concurrent ingest (the caller does) and prints nothing.
@@ -21,7 +23,8 @@ from pathlib import Path
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.node_parser import SentenceSplitter
 
-from index.doctor import Diagnosis, Finding, stored_file_paths
+from index.deletions import Deletion
+from index.doctor import Diagnosis, Finding, stored_deletions, stored_file_paths
 from index.errors import storage_error
 from index.ingest import ingest_paths
 from index.store import ChromaStore, persistent_client, release_client
@@ -40,6 +43,11 @@ def repair(
     if store is None or diag.mismatch:
         return []  # nothing readable to repair, or repairing would mix two embedders
     found: list[Finding] = []
+    half_deleted = [k for k, s in diag.states.items() if s.pending]
+    for key in half_deleted:  # needs no file: the record says which chunks go
+        found.append(Finding("fixed", f"{key}: finished a deletion ({store.finish_deletions(key)} chunks dropped)"))
+    if half_deleted:
+        diag.states = store.file_states()
     redo = diag.needs_reingest()
     if redo:
         report = ingest_paths(redo, store, splitter, embed_model, index_dir=index_dir)
@@ -77,8 +85,10 @@ def rebuild(
     found: list[Finding] = []
     if diag.store is not None:
         listed: list[str] | None = sorted(k for k in diag.states if k)
+        deleted: list[Deletion] | None = diag.deleted
     else:
         listed = stored_file_paths(chroma / "chroma.sqlite3", collection)
+        deleted = stored_deletions(chroma / "chroma.sqlite3", collection)
     targets: list[Path] = [Path(p).expanduser().resolve() for p in paths]
     uploads = data_dir / "uploads"
     if listed is None:
@@ -110,6 +120,11 @@ def rebuild(
     ]
 
     store = ChromaStore(persistent_client(chroma), collection, embedder_name)
+    if deleted:  # before any ingest, so articles deleted by hand stay deleted
+        store.deleted.add(deleted)
+        found.append(Finding("ok", f"kept the record of {len(deleted)} deleted articles: they stay deleted"))
+    elif deleted is None and listed is None:
+        found.append(Finding("warning", "the record of deleted articles cannot be read: they may come back"))
     if targets:
         found += _results(ingest_paths(targets, store, splitter, embed_model, index_dir=chroma), verb="recovered")
     recovered = [f for f in found if f.level == "fixed" and ": recovered " in f.message]

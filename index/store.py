@@ -6,7 +6,8 @@ an ``HttpClient`` to a Chroma server, or any client passed in) and llama-index's
 the caller keeps the chunks (``all_chunks``). The collection is the only record of
 what was ingested: every chunk carries its file's path, content hash and chunk count, so
 "is this file unchanged and complete?" is answered from the index itself and cannot drift
-from a separate manifest. The collection remembers which embedder built it and refuses a
+from a separate manifest; articles deleted by hand are recorded beside it, in Chroma too
+(``deletions``). The collection remembers which embedder built it and refuses a
 different one. A server that cannot be reached, at connection or later, becomes a
 ``StoreUnavailableError`` with a one-line fix.
 
@@ -31,6 +32,7 @@ from llama_index.core.schema import BaseNode, MetadataMode, TextNode
 from llama_index.core.vector_stores.utils import node_to_metadata_dict
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
+from index.deletions import DeletionLog
 from index.errors import IndexMismatchError, StoreUnavailableError, storage_error
 from index.types import web_link
 
@@ -49,10 +51,12 @@ class FileState:
     chunks: int
     expected: int
     pipeline: str = ""  # how the chunks were made (see ``ingest.pipeline_id``)
+    deleted: int = 0  # articles of the file deleted by hand (``deletions``): left out, not missing
+    pending: int = 0  # chunks of those articles still stored: a deletion stopped half way
 
     @property
     def complete(self) -> bool:
-        return self.chunks == self.expected
+        return self.chunks == self.expected and not self.pending
 
 
 @dataclass(frozen=True)
@@ -220,6 +224,7 @@ class ChromaStore:
                 "use the same embedder, or a new NEWSRAG_DATA_DIR/NEWSRAG_COLLECTION and re-ingest"
             )
         self.vector_store = ChromaVectorStore(chroma_collection=self.collection)
+        self.deleted = DeletionLog(self._client, collection)
 
     def refresh(self) -> bool:
         """Reopen an embedded index to see what another process wrote since it was opened.
@@ -239,7 +244,7 @@ class ChromaStore:
     def count(self) -> int:
         return int(self.collection.count())
 
-    def _metadatas(self, where: dict[str, Any] | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
+    def metadatas(self, where: dict[str, Any] | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
         offset = 0
         while True:
             page = self.collection.get(where=where, include=["metadatas"], limit=_PAGE, offset=offset)
@@ -252,14 +257,19 @@ class ChromaStore:
     @_reachable
     def file_states(self) -> dict[str, FileState]:
         """Every stored file with its content hash and whether all its chunks are present."""
-        seen: dict[str, tuple[set[str], int, int, set[str]]] = {}
-        for _, meta in self._metadatas():
+        deleted = self.deleted.by_file()
+        seen: dict[str, tuple[set[str], int, int, set[str], int]] = {}
+        for _, meta in self.metadatas():
             path = str(meta.get("file_path", ""))
-            hashes, n, expected, pipes = seen.get(path, (set(), 0, 0, set()))
+            hashes, n, expected, pipes, pending = seen.get(path, (set(), 0, 0, set(), 0))
             hashes.add(str(meta.get("file_hash", "")))
             pipes.add(str(meta.get("pipeline", "")))
-            seen[path] = (hashes, n + 1, max(expected, int(meta.get("file_chunks", 0) or 0)), pipes)
-        return {path: FileState(_only(h), n, exp, _only(p)) for path, (h, n, exp, p) in seen.items()}
+            pending += str(meta.get("content_hash", "")) in deleted.get(path, {})
+            seen[path] = (hashes, n + 1, max(expected, int(meta.get("file_chunks", 0) or 0)), pipes, pending)
+        return {
+            path: FileState(_only(h), n, exp, _only(p), len(deleted.get(path, {})), pending)
+            for path, (h, n, exp, p, pending) in seen.items()
+        }
 
     @_reachable
     def replace_file(
@@ -278,7 +288,7 @@ class ChromaStore:
         for node in nodes:
             node.metadata["file_chunks"] = len(nodes)
             node.metadata["pipeline"] = pipeline
-        old_ids = {chunk_id for chunk_id, _ in self._metadatas({"file_path": file_path})}
+        old_ids = {chunk_id for chunk_id, _ in self.metadatas({"file_path": file_path})}
         new_ids: set[str] = set()
         for start in range(0, len(nodes), self.max_batch):  # Chroma caps the records per write
             batch = list(nodes[start : start + self.max_batch])
@@ -308,16 +318,23 @@ class ChromaStore:
         }
 
     @_reachable
-    def remove_file(self, file_path: str) -> int:
-        ids = [chunk_id for chunk_id, _ in self._metadatas({"file_path": file_path})]
+    def remove_file(self, file_path: str, forget: bool = False) -> int:
+        """Drop a file's chunks; ``forget``: and its deleted-article records (a fresh ingest restores all)."""
+        ids = [chunk_id for chunk_id, _ in self.metadatas({"file_path": file_path})]
         if ids:
             self.collection.delete(ids=ids)
+        if forget:
+            self.deleted.forget(file_path)
         return len(ids)
+
+    @_reachable
+    def holds_file(self, file_path: str) -> bool:
+        return bool(self.collection.get(where={"file_path": file_path}, limit=1, include=[])["ids"])
 
     @_reachable
     def articles(self) -> list[ArticleInfo]:
         found: dict[str, ArticleInfo] = {}
-        for _, m in self._metadatas():
+        for _, m in self.metadatas():
             aid = str(m.get("article_id", ""))
             prev = found.get(aid)
             found[aid] = ArticleInfo(
@@ -332,14 +349,18 @@ class ChromaStore:
         return sorted(found.values(), key=lambda a: (a.file_path, a.title))
 
     @_reachable
-    def remove_articles(self, article_ids: Sequence[str]) -> int:
-        removed = 0
-        for aid in article_ids:
-            ids = [chunk_id for chunk_id, _ in self._metadatas({"article_id": aid})]
-            if ids:
-                self.collection.delete(ids=ids)
-            removed += len(ids)
-        return removed
+    def remove_articles(self, article_ids: Sequence[str]) -> dict[str, int]:
+        """Delete articles for good (see ``deletions``); chunks removed, by file."""
+        from index.deletions import delete_articles
+
+        return delete_articles(self, article_ids)
+
+    @_reachable
+    def finish_deletions(self, file_path: str) -> int:
+        """Drop what a deletion stopped half way left of a file's deleted articles; chunks removed."""
+        from index.deletions import finish_deletions
+
+        return finish_deletions(self, file_path)
 
     @_reachable
     def all_nodes(self) -> list[TextNode]:

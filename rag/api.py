@@ -154,10 +154,24 @@ class NewsRAG:
         return removed
 
     def remove_articles(self, article_ids: Sequence[str]) -> int:
+        """Delete articles for good: re-ingesting their file leaves them out; the chunks removed.
+
+        An upload none of whose articles is left is deleted from the uploads folder too (it holds
+        the text); a file of yours elsewhere is never touched.
+        """
         with self._ingest_lock(), self._storage_faults():
             removed = self.store.remove_articles(article_ids)
+            uploads = self.upload_dir.resolve()
+            for path in removed:
+                if path and Path(path).is_relative_to(uploads) and not self.store.holds_file(path):
+                    Path(path).unlink(missing_ok=True)
         self.retriever.generation += 1
-        return removed
+        return sum(removed.values())
+
+    @property
+    def upload_dir(self) -> Path:
+        """Where the UI and the API keep uploaded files (their articles' source)."""
+        return self.settings.data_dir / "uploads"
 
     def articles(self) -> list[ArticleInfo]:
         with self._storage_faults():

@@ -11,6 +11,7 @@ Launching (host, port, offline switches, assets) is ``ui.launch``; HTML is ``ui.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
@@ -152,15 +153,25 @@ class ChatUI:
         if len(paths) > most:
             lines.append(f"Only the first {most} files were taken: upload the rest in another batch.")
             paths = paths[:most]
-        with ExitStack() as stack:
-            streams = [(p.name, stack.enter_context(p.open("rb"))) for p in paths]
-            report = save_and_ingest(self.rag, streams, progress=_progress(progress, "Ingesting"))
+        try:
+            with ExitStack() as stack:
+                streams = []
+                for p in paths:
+                    try:
+                        streams.append((p.name, stack.enter_context(p.open("rb"))))
+                    except OSError as err:
+                        lines.append(f"✗ {_escape(p.name)}: cannot read the upload ({err.strerror}): upload it again")
+                report = save_and_ingest(self.rag, streams, progress=_progress(progress, "Ingesting"))
+        finally:
+            _drop_gradio_copies([Path(getattr(f, "name", f)) for f in files or []])
         for result in report.files:
             name = _escape(Path(result.path).name)
+            note = _escape(self.public(file_problem(result)))
             if result.status == "failed":
-                lines.append(f"✗ {name}: {_escape(self.public(file_problem(result)))}")
+                lines.append(f"✗ {name}: {note}")
             else:
-                lines.append(f"✓ {name}: {result.status}, {result.articles} articles, {result.chunks} passages")
+                done = f"{result.status}, {result.articles} articles, {result.chunks} passages"
+                lines.append(f"✓ {name}: {done}" + (f" ({note})" if note else ""))
         return (*self.corpus_view(), "\n".join(f"- {line}" for line in lines))
 
     def delete(self, article_ids: Sequence[str] | None, query: str = "") -> tuple[Any, Any, Any, str, str]:
@@ -174,6 +185,25 @@ class ChatUI:
         info = dict(self.rag.info())
         info["retrieval_mode"] = self.rag.settings.retrieval_mode
         return settings_markdown(info, int(top_k or self.rag.settings.top_k))
+
+
+def _drop_gradio_copies(paths: Sequence[Path]) -> None:
+    """Delete Gradio's copies of uploaded files once ours is saved.
+
+    Gradio keeps every upload in its temp dir (``GRADIO_TEMP_DIR``, by default
+    ``/tmp/gradio``, as ``<sha256>/<name>``) until the app stops. Those copies hold the
+    article text: they would outlive the article's deletion, and with it every later
+    edit. Files outside that dir (a caller's own) are left alone.
+    """
+    cache = Path(gr.utils.get_upload_folder()).resolve()
+    for path in paths:
+        real = path.resolve()
+        if real == cache or not real.is_relative_to(cache):
+            continue
+        real.unlink(missing_ok=True)
+        if real.parent != cache:
+            with contextlib.suppress(OSError):  # the upload's own folder, once empty
+                real.parent.rmdir()
 
 
 def _finish(turn: Turn, answer: Answer, public: Callable[[str], str]) -> None:
@@ -288,13 +318,15 @@ def build_app(rag: NewsRAG) -> gr.Blocks:
             return ui.load_samples(progress)
 
         def upload(paths: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
-            return ui.upload(_only_uploaded(paths), progress)
+            # The picker is emptied: its files were deleted from Gradio's cache (see ``_drop_gradio_copies``).
+            return (*ui.upload(_only_uploaded(paths), progress), None)
 
         refresh = {"fn": ui.settings_text, "inputs": top_k, "outputs": settings_md, **hidden}
         samples_btn.click(load_samples, None, [*corpus_outputs, notice], concurrency_id="ingest", **hidden).then(
             **refresh
         )
-        files.upload(upload, files, [*corpus_outputs, upload_result], concurrency_id="ingest", **hidden).then(**refresh)
+        upload_outputs = [*corpus_outputs, upload_result, files]
+        files.upload(upload, files, upload_outputs, concurrency_id="ingest", **hidden).then(**refresh)
         search.change(ui.corpus_view, search, corpus_outputs, queue=False, **hidden)
         delete.click(
             ui.delete, [picked, search], [*corpus_outputs, upload_result], concurrency_id="ingest", **hidden

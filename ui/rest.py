@@ -129,7 +129,7 @@ def router(ctx: Any) -> APIRouter:
 
     @api.delete("/articles/{article_id}", response_model=schemas.DeleteOut)
     def delete(article_id: str) -> Any:
-        """Remove one article (all its passages) from the index."""
+        """Delete one article for good (re-ingesting its file leaves it out); an emptied upload is deleted."""
         removed = rag.remove_articles([article_id])
         if not removed:
             raise HTTPException(404, f"no article {article_id!r}: GET /api/articles lists the stored ids")

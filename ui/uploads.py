@@ -1,18 +1,31 @@
 """Save uploaded article files into the data dir and ingest them, one result per file.
 
-Shared by the chat UI and the REST API. Each file gets a safe name (no directories, no odd
-characters), its type is checked against the loaders and its size against the upload limit
-while it is copied; a problem becomes one failed ``FileResult`` that says how to fix it, and
-the rest of the batch is still ingested. Uploads live in ``DATA_DIR/uploads`` (a re-upload
-under the same name updates the article). Counting files per request and HTTP status codes
-are the callers' business.
+Shared by the chat UI and the REST API. Each file gets a safe name, its type is checked
+against the loaders and its size against the upload limit while it is copied; a problem
+becomes one failed ``FileResult`` that says how to fix it, and the rest of the batch is
+still ingested. Uploads live in ``DATA_DIR/uploads``: a re-upload under the same name
+updates the article.
+
+Names: the given name's last part, NFC-normalised, keeping letters, marks and digits of any
+script and ``. _ - ( )`` space. NFC, not NFKC, because NFKC folds distinct names together
+(fullwidth ``ｆｕｌｌ`` into ``full``). A name that had other characters replaced, or that
+was cut to fit ``MAX_NAME_BYTES`` of UTF-8, also gets `` ~`` and a hash of the whole given
+name: two names that differ only where they were changed then never share a stored file,
+while the same given name always maps to the same one (the update above), without a table
+of names to keep in step with the folder. ``~`` is never kept from a given name, so no
+upload can take a tagged name. Two files of one request with the same name: the later one
+is saved as ``name ~2.txt`` and the result says so. An upload of which nothing is left in
+the index (every article of it was deleted earlier) is not kept.
+
+Counting files per request and HTTP status codes are the callers' business.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
-import re
 import tempfile
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
@@ -22,19 +35,42 @@ from index.load import SUPPORTED_SUFFIXES
 from index.types import FileResult, IngestReport
 from rag.api import NewsRAG
 
-_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
+MAX_NAME_BYTES = 150  # well under the 255 bytes of ext4/xfs/btrfs, with room for a tag
+_KEPT_MARKS = frozenset("._ -()")
 _COPY_BLOCK = 1 << 20
 
 
 def upload_name(name: str) -> str:
-    """A safe file name for an upload: no directories, no odd characters, never empty."""
-    base = Path(name.replace("\\", "/")).name
-    base = _UNSAFE_NAME.sub("_", base).strip(" .") or "upload"
-    return base[:120]
+    """A safe file name for an upload: no directories, no odd characters, never empty; one per given name."""
+    given = unicodedata.normalize("NFC", Path(name.replace("\\", "/")).name).strip(" .")
+    safe = "".join(ch if ch in _KEPT_MARKS or unicodedata.category(ch)[0] in "LMN" else "_" for ch in given)
+    stem, suffix = _split(safe)
+    room = MAX_NAME_BYTES - len(suffix.encode())
+    if safe == given and len(stem.encode()) <= room:
+        return safe or "upload"
+    tag = f" ~{hashlib.sha256(given.encode()).hexdigest()[:10]}"
+    return f"{_cut(stem, room - len(tag))}{tag}{suffix}"
+
+
+def _split(name: str) -> tuple[str, str]:
+    suffix = Path(name).suffix
+    return (name[: -len(suffix)], suffix) if suffix and len(suffix.encode()) <= 16 else (name, "")
+
+
+def _cut(text: str, max_bytes: int) -> str:
+    return text.encode()[: max(max_bytes, 0)].decode("utf-8", "ignore")
+
+
+def _another(name: str, taken: set[str]) -> str:
+    stem, suffix = _split(name)
+    n = 2
+    while (candidate := f"{_cut(stem, MAX_NAME_BYTES - len(suffix.encode()) - 8)} ~{n}{suffix}") in taken:
+        n += 1
+    return candidate
 
 
 def upload_dir(rag: NewsRAG) -> Path:
-    return rag.settings.data_dir / "uploads"
+    return rag.upload_dir
 
 
 def save_and_ingest(
@@ -46,8 +82,16 @@ def save_and_ingest(
     target_dir.mkdir(parents=True, exist_ok=True)
     failed: list[FileResult] = []
     stored: list[Path] = []
+    notes: dict[str, str] = {}
+    taken: set[str] = set()
     for raw_name, stream in files:
         name = upload_name(raw_name)
+        if name in taken:  # two files of this request: the later one must not replace the first
+            name = _another(name, taken)
+            notes[name] = f"renamed to {name}: another file in this upload is named {upload_name(raw_name)}"
+        elif " ~" in name:
+            notes[name] = f"renamed to {name}: {raw_name!r} has characters or a length a file name here cannot take"
+        taken.add(name)
         if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
             kinds = ", ".join(sorted(SUPPORTED_SUFFIXES))
             reason = f"{name}: not an article file ({kinds}): convert or rename it"
@@ -61,6 +105,12 @@ def save_and_ingest(
         stored.append(target_dir / name)
     report = rag.ingest(stored, progress=progress) if stored else IngestReport()
     report.files = failed + report.files
+    for result in report.files:
+        name = Path(result.path).name
+        if note := notes.get(name):
+            result.reason = "; ".join(r for r in (result.reason, note) if r)
+        if result.status != "failed" and not result.chunks:  # all of it was deleted earlier: keep no copy
+            (target_dir / name).unlink(missing_ok=True)
     return report
 
 

@@ -169,6 +169,22 @@ def test_a_second_instance_sees_the_same_index(
     assert isinstance(other.embedder, FakeEmbedder) and other.embedder.texts_embedded == 0
 
 
+def test_a_deleted_article_stays_deleted_for_every_host_of_the_server(
+    rag: NewsRAG, server: ChromaServer, corpus: Path, collection: str, tmp_path: Path
+) -> None:
+    (victim,) = [a for a in rag.articles() if a.title.startswith("Moscow Open to Dialogue")]
+    assert rag.remove_articles([victim.article_id]) > 0
+    # Another host (its own data dir; the files on a shared mount): the record is on the server.
+    other = make_rag(server.url, tmp_path / "other-data", collection)
+    other.ingest([corpus])
+    other.doctor(repair=True)
+    assert victim.article_id not in {a.article_id for a in other.articles()}
+    report = other.doctor()
+    key = str((corpus / Path(victim.file_path).name).resolve())
+    assert report.healthy, report.findings
+    assert any(f.message.startswith(f"{key}: complete, 1 article(s) deleted") for f in report.findings)
+
+
 def test_unreachable_server_is_a_one_line_error(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{_free_port()}"
     with pytest.raises(StoreUnavailableError) as err:

@@ -152,8 +152,15 @@ def test_corpus_view_offers_the_samples_only_when_empty(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("name", "expected"),
-    [("../../etc/passwd.txt", "passwd.txt"), ("..\\..\\win.ini.md", "win.ini.md"), ("a<b>.html", "a_b_.html"),
-     ("...", "upload"), ("news report.jsonl", "news report.jsonl")],
+    [("../../etc/passwd.txt", "passwd.txt"), ("..\\..\\win.ini.md", "win.ini.md"),
+     ("a<b>.html", "a_b_ ~fb37fe60d9.html"), ("a\u202eb.txt", "a_b ~07742684cc.txt"), ("...", "upload"),
+     ("news report.jsonl", "news report.jsonl"), ("新闻.txt", "新闻.txt"), ("U\u0308ber.md", "Über.md"),
+     ("report (1).txt", "report (1).txt"), ("a~b.txt", "a_b ~12ab2e00e6.txt")],
 )  # fmt: skip
 def test_upload_names_cannot_leave_the_upload_dir(name: str, expected: str) -> None:
     assert upload_name(name) == expected
+
+
+def test_long_upload_names_fit_the_file_system_and_stay_apart() -> None:
+    first, second = upload_name("新" * 200 + "甲.txt"), upload_name("新" * 200 + "乙.txt")
+    assert first != second and all(n.endswith(".txt") and len(n.encode()) <= 150 for n in (first, second))

@@ -31,8 +31,8 @@ from index.errors import InputError, LLMError, NewsragError
 from index.types import web_link
 from rag.types import Answer, Citation, Queued
 from ui import schemas
+from ui.context import ServerContext, SlotStream
 from ui.rest import ERRORS
-from ui.server import SlotStream
 
 MODEL_ID = "newsrag"
 SOURCES_HEADING = "\n\nSources:\n"
@@ -95,8 +95,8 @@ def conversation(messages: Sequence[schemas.ChatMessage]) -> tuple[str, list[tup
     return turns[-1].text(), history
 
 
-def router(ctx: Any) -> APIRouter:
-    """``/v1/*`` over ``ctx.rag`` (a ``ui.server.ServerContext``)."""
+def router(ctx: ServerContext) -> APIRouter:
+    """``/v1/*`` over ``ctx.rag`` (a ``ui.context.ServerContext``)."""
     api = APIRouter(prefix="/v1", tags=["openai-compatible"], responses=ERRORS)
 
     @api.get("/models", response_model=schemas.ModelList)

@@ -24,7 +24,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from index.errors import LimitError, NewsragError
 from rag.types import Answer, Hit, Queued, Retrieved
 from ui import schemas
-from ui.server import SlotStream, error_response
+from ui.context import ServerContext, SlotStream, error_response
 from ui.uploads import file_problem, save_and_ingest
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -52,8 +52,8 @@ def hit_dict(hit: Hit) -> dict[str, Any]:
     return asdict(hit)
 
 
-def router(ctx: Any) -> APIRouter:
-    """``/api/*`` over ``ctx.rag`` (a ``ui.server.ServerContext``)."""
+def router(ctx: ServerContext) -> APIRouter:
+    """``/api/*`` over ``ctx.rag`` (a ``ui.context.ServerContext``)."""
     api = APIRouter(prefix="/api", tags=["newsrag"], responses=ERRORS)
     rag = ctx.rag
     ask_body = schemas.ask_request(rag.settings.max_question_chars)
@@ -169,7 +169,7 @@ def _event_stream(
     yield sse("end", {})
 
 
-def probes(ctx: Any) -> APIRouter:
+def probes(ctx: ServerContext) -> APIRouter:
     """``/healthz`` (the process answers) and ``/readyz`` (index and models loaded); no auth."""
     api = APIRouter(tags=["probes"])
 

@@ -15,9 +15,7 @@ from __future__ import annotations
 import hmac
 import logging
 import threading
-from collections.abc import Awaitable, Callable, Iterator, MutableMapping
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +34,8 @@ from index.errors import (
     NewsragError,
 )
 from rag.api import NewsRAG
+from ui import openai_api, rest
+from ui.context import BusyError, ServerContext, error_response
 from ui.guard import HostGuard
 from ui.launch import WarmUp, host_policy, warm_up
 from ui.redact import hide_paths
@@ -44,79 +44,6 @@ log = logging.getLogger("newsrag.server")
 
 # Largest JSON body accepted on a question route: far above any legal question plus history.
 QUESTION_BODY_BYTES = 1_000_000
-
-
-class BusyError(NewsragError):
-    """Too many questions are already being answered or waiting."""
-
-
-@dataclass
-class ServerContext:
-    """What the routes share: the engine, its warm-up state and the bound on questions."""
-
-    rag: NewsRAG
-    warm: WarmUp
-    slots: threading.BoundedSemaphore
-
-    def public(self, message: str) -> str:
-        """``message`` as a remote user may see it: no server paths (``ui.redact``)."""
-        return hide_paths(message, self.rag.settings.data_dir)
-
-    def start_answer(
-        self,
-        question: str,
-        history: list[tuple[str, str]],
-        top_k: int | None,
-        verified: bool = True,
-        as_of: date | None = None,
-    ) -> tuple[Any, Iterator[Any]]:
-        """Take a question slot and run retrieval: the first event and the rest of the events.
-
-        Question checks, an empty index and retrieval errors raise here (so they become JSON
-        replies) and give the slot back; otherwise the caller releases it when done.
-        """
-        if not self.slots.acquire(blocking=False):
-            most = self.rag.settings.max_waiting_questions
-            raise BusyError(
-                f"busy: {most} questions are already being answered or waiting; retry shortly "
-                "(or raise NEWSRAG_MAX_WAITING_QUESTIONS)"
-            )
-        try:
-            events = self.rag.events(question, history, top_k, verified=verified, as_of=as_of)
-            return next(events), events
-        except BaseException:
-            self.slots.release()
-            raise
-
-
-class SlotStream:
-    """A response body that gives its question slot back when done, closed, or dropped unread."""
-
-    def __init__(self, ctx: ServerContext, body: Iterator[str]) -> None:
-        self._ctx = ctx
-        self._body = body
-        self._open = True
-
-    def __iter__(self) -> SlotStream:
-        return self
-
-    def __next__(self) -> str:
-        try:
-            return next(self._body)
-        except BaseException:
-            self.close()
-            raise
-
-    def close(self) -> None:
-        if self._open:
-            self._open = False
-            self._ctx.slots.release()
-            close = getattr(self._body, "close", None)
-            if close is not None:
-                close()
-
-    def __del__(self) -> None:
-        self.close()
 
 
 def _status(err: NewsragError) -> tuple[int, str]:
@@ -133,14 +60,6 @@ def _status(err: NewsragError) -> tuple[int, str]:
     if isinstance(err, ConfigError):
         return 500, "config_error"
     return 400, "invalid_request"
-
-
-def error_response(
-    status: int, message: str, kind: str, headers: dict[str, str] | None = None, **extra: Any
-) -> JSONResponse:
-    """The one error shape: ``{"error": {"message", "type", ...extra}}``."""
-    body = {"error": {"message": message, "type": kind, **extra}}
-    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def _install_error_handlers(app: FastAPI, data_dir: Path) -> None:
@@ -264,8 +183,6 @@ class BodyLimit:
 
 def create_app(rag: NewsRAG, *, ui: bool = True, warm: WarmUp | None = None) -> FastAPI:
     """The whole server over ``rag``; the API key (if any) comes from ``rag.settings``."""
-    from ui import openai_api, rest
-
     s = rag.settings
     api_key = s.api_key.get_secret_value() if s.api_key else None
     ctx = ServerContext(rag, warm or warm_up(rag), threading.BoundedSemaphore(s.max_waiting_questions))

@@ -3,11 +3,11 @@
 ``AnswerEngine.stream`` reads top to bottom like the pipeline: validate the question,
 retrieve passages, refuse at once when none is relevant, prompt the generator and stream
 its text, then verify the citations and refuse when the answer opens with a refusal,
-nothing in the passages supports it, only a sentence that addresses the model does
-(``rag.verify.cite``), or its first sentence is no answer (``rag.verify.grounding``:
-it restates the question or gives a number the passages do not hold), or the question asks
-about something its passages never mention (``rag.verify.asked``: what a "how many" counts, the role
-in "Who is X's <role>?"). Verification runs
+nothing in the passages supports it, or only a sentence that addresses the model does
+(``rag.verify.cite``), or one of the configured ``AnswerCheck``s refuses it
+(``rag.verify.checks``: a first sentence that is no answer, a question about something the
+passages never mention). Every refusal keeps its ``Verdict`` (which check, and why) on the
+``Answer``. Verification runs
 sentence by sentence as the text arrives, so a caller can also stream verified sentences
 (``verified=True``). ``events`` also yields a ``Retrieved`` item as soon as retrieval is
 done (the UI shows sources before the answer finishes); ``stream`` leaves it out, and
@@ -38,10 +38,18 @@ from rag.generate.prompt import REFUSAL_TEXT, Unlabel, build_prompt, is_refusal,
 from rag.retrieve.condense import standalone_question
 from rag.retrieve.hybrid import Retriever
 from rag.retrieve.select import Counter, select_context
-from rag.types import Answer, Hit, Queued, Retrieved
-from rag.verify.asked import unmentioned
+from rag.types import Answer, Hit, Queued, Retrieved, Verdict
+from rag.verify.checks import (
+    INJECTION,
+    MODEL_REFUSED,
+    NO_PASSAGE,
+    UNSUPPORTED,
+    AnswerCheck,
+    Draft,
+    default_checks,
+    first_failure,
+)
 from rag.verify.cite import SentenceVerifier
-from rag.verify.grounding import first_sentence, non_answer
 from rag.verify.short import trim
 
 History = Sequence[tuple[str, str]]
@@ -76,8 +84,7 @@ class AnswerEngine:
         gate: AnswerGate | None = None,
         context_tokens: int = 0,
         count_tokens: Counter | None = None,
-        check_answers: bool = True,
-        check_asked: bool = True,
+        checks: Sequence[AnswerCheck] | None = None,
         split_questions: bool = True,
         trim_short_answers: bool = True,
     ) -> None:
@@ -92,8 +99,7 @@ class AnswerEngine:
         self.gate = gate or AnswerGate(None)
         self.context_tokens = context_tokens
         self._count_tokens = count_tokens or (lambda text: text.split())
-        self.check_answers = check_answers
-        self.check_asked = check_asked
+        self.checks = default_checks() if checks is None else list(checks)  # [] turns every check off
         self.split_questions = split_questions
         self.trim_short_answers = trim_short_answers
 
@@ -219,18 +225,17 @@ class AnswerEngine:
             timings=timings,
         )
         if not hits or max(h.similarity for h in hits) < self.min_similarity:
-            yield from _refuse(answer, t0)
+            why = "no passage was retrieved" if not hits else f"no passage is {self.min_similarity:g} similar"
+            yield from _refuse(answer, t0, Verdict(NO_PASSAGE, why))
             return
 
         prompt = build_prompt(question, hits, history)
         checker = SentenceVerifier(hits, self._embedder, question)
 
         @functools.lru_cache(maxsize=4)  # asked once per streamed piece until the answer is released
-        def refusing(text: str) -> str:
-            """Why the answer is no answer: its first sentence restates the question or invents a
-            number, or the question asks about something its passages never mention; or ""."""
-            why = non_answer(f"{question} {search_query}", first_sentence(text), hits) if self.check_answers else ""
-            return why or (unmentioned(search_query, hits, checker.first_cited) if self.check_asked else "")
+        def refusing(text: str) -> Verdict | None:
+            """The first configured check that refuses ``text`` (the first sentence, or the answer)."""
+            return first_failure(self.checks, Draft(question, search_query, hits, text, checker.first_cited))
 
         held: list[str] = []  # verified sentences not yet sent: the answer may still be refused
         released = False
@@ -276,11 +281,12 @@ class AnswerEngine:
         checked = checker.finish()
         held.extend(checker.parts[before:])
         # An answer line only an injected passage sentence supports ("PWNED") is refused, not cited.
-        parroted = checker.first_parroted
-        if parroted or is_refusal(checker.first_sentence) or not checked.citations or refusing(checked.text):
+        verdict = _built_in_verdict(checker.first_parroted, checker.first_sentence, bool(checked.citations))
+        verdict = verdict or refusing(checked.text)
+        if verdict:
             if verified:
                 yield REFUSAL_TEXT
-            yield from _refuse(answer, t0)
+            yield from _refuse(answer, t0, verdict)
             return
         if verified and held:
             timings.setdefault("first_sentence", time.perf_counter() - t0)
@@ -295,9 +301,21 @@ class AnswerEngine:
         yield answer
 
 
-def _refuse(answer: Answer, t0: float) -> Iterator[str | Answer]:
+def _built_in_verdict(parroted: bool, first: str, cited: bool) -> Verdict | None:
+    """The engine's own reasons to refuse a finished answer, in the order they are judged."""
+    if parroted:
+        return Verdict(INJECTION, "the answer line only repeats an instruction planted in a passage")
+    if is_refusal(first):
+        return Verdict(MODEL_REFUSED, "the model said the passages do not hold the answer")
+    if not cited:
+        return Verdict(UNSUPPORTED, "no sentence of the answer is supported by a passage")
+    return None
+
+
+def _refuse(answer: Answer, t0: float, verdict: Verdict) -> Iterator[str | Answer]:
     answer.answer = REFUSAL_TEXT
     answer.refused = True
+    answer.verdict = verdict
     answer.citations = []
     answer.timings["total"] = time.perf_counter() - t0
     yield answer

@@ -90,6 +90,8 @@ def combine(question: str, search_query: str, split: list[str], answers: list[An
     answered = [(part, a) for part, a in zip(split, answers, strict=True) if not a.refused and not a.error]
     if not answered:
         out.answer, out.refused, out.error = (REFUSAL_TEXT, not errors, errors[0] if errors else "")
+        if out.refused:  # every part refused: the first part's reason stands for the whole
+            out.verdict = next((a.verdict for a in answers if a.verdict), None)
         return out
     numbers: dict[str, int] = {}  # chunk id -> citation number in the combined answer
     shorts, supports = [], []

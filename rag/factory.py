@@ -23,6 +23,7 @@ from rag.generate.gate import AnswerGate
 from rag.generate.generator import ExtractiveGenerator, Generator
 from rag.retrieve.hybrid import HybridRetriever
 from rag.settings import Settings
+from rag.verify.checks import AnswerCheck, AskedCheck, GroundingCheck
 
 
 def _secret(value: object) -> str | None:
@@ -119,6 +120,16 @@ def local_model_path(settings: Settings) -> Path:
         model_files.verify(target)
         return target
     return model_files.assemble(settings.model_dir)
+
+
+def make_checks(settings: Settings) -> list[AnswerCheck]:
+    """The answer checks the settings turn on, in the order they are judged."""
+    checks: list[AnswerCheck] = []
+    if settings.check_answers:
+        checks.append(GroundingCheck())
+    if settings.check_asked:
+        checks.append(AskedCheck())
+    return checks
 
 
 def make_gate(settings: Settings, backend: str) -> AnswerGate:

@@ -56,6 +56,14 @@ class Citation:
     passage: str = ""
 
 
+@dataclass(frozen=True)
+class Verdict:
+    """Why an answer was refused: the check that refused it (``rag.verify.checks``) and its reason."""
+
+    check: str
+    reason: str
+
+
 @dataclass
 class Answer:
     """What ``ask`` returns: the answer text with [n] markers, and what backs it."""
@@ -70,6 +78,7 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)
     error: str = ""  # set when generation failed; ``sources`` still hold what was retrieved
     short_answer: str = ""  # the answer's first line when the model gave a short answer first
+    verdict: Verdict | None = None  # set on a refusal: which check refused it and why
 
     def to_dict(self, include_passages: bool = False) -> dict[str, Any]:
         """The JSON shape of ``newsrag ask --json``."""
@@ -89,4 +98,5 @@ class Answer:
             "search_query": self.search_query,
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
             **({"error": self.error} if self.error else {}),
+            **({"refusal": asdict(self.verdict)} if self.verdict else {}),
         }

@@ -13,7 +13,8 @@ from index.ingest import ingest_paths
 from rag.answer import AnswerEngine
 from rag.generate.prompt import REFUSAL_TEXT
 from rag.retrieve.hybrid import HybridRetriever
-from rag.types import Answer
+from rag.types import Answer, Verdict
+from rag.verify.checks import AskedCheck, Draft, GroundingCheck
 from tests.fakes import FakeGenerator
 
 ICARO = "Negotiating a Ceasefire: Progress and Challenges in Israel-Hezbollah Truce Talks"
@@ -261,10 +262,12 @@ def test_a_first_sentence_that_is_no_answer_is_refused(ingested, fake_embedder, 
     eng, _ = engine(ingested, fake_embedder, [reply, reply])
     answer = eng.ask(question)
     assert answer.refused and answer.answer == REFUSAL_TEXT and not answer.citations
+    assert answer.verdict is not None and answer.verdict.check == "non_answer" and answer.verdict.reason
+    assert answer.to_dict()["refusal"] == {"check": "non_answer", "reason": answer.verdict.reason}
     assert list(eng.stream(question, verified=True))[:-1] == [REFUSAL_TEXT]  # nothing of it streamed first
     unchecked = AnswerEngine(
         HybridRetriever(ingested, fake_embedder, "hybrid"), FakeGenerator([reply]), fake_embedder, ingested.count,
-        top_k=4, min_similarity=0.2, check_answers=False,
+        top_k=4, min_similarity=0.2, checks=[AskedCheck()],
     )  # fmt: skip
     assert not unchecked.ask(question).refused  # the check, not the citations, refused it
 
@@ -313,7 +316,49 @@ def test_an_answer_about_something_the_passages_never_mention_is_refused(
     answer = eng.ask(question)
     assert answer.refused and answer.answer == REFUSAL_TEXT and not answer.citations
     assert list(eng.stream(question, verified=True))[:-1] == [REFUSAL_TEXT]  # nothing of it streamed first
+    assert answer.verdict is not None and answer.verdict.check == "unmentioned"
     eng, _ = engine(ingested, fake_embedder, [reply])
-    eng.check_asked = False
+    eng.checks = [GroundingCheck()]
     unchecked = eng.ask(question)
     assert not unchecked.refused and unchecked.citations  # the check, not the citations, refused it
+
+
+class _NoTruce:
+    """A check of the caller's own: refuses any answer that mentions a truce."""
+
+    name = "no_truce"
+
+    def reason(self, draft: Draft) -> str:
+        return "mentions a truce" if "truce" in draft.text.lower() else ""
+
+
+def test_a_check_of_ones_own_refuses_and_leaves_its_verdict(ingested, fake_embedder) -> None:
+    reply = "The proposed truce would last 60 days [1]."
+    question = "How long is the truce in the proposed ceasefire that officials outlined?"
+    eng, _ = engine(ingested, fake_embedder, [reply])
+    plain = eng.ask(question)
+    assert not plain.refused and plain.verdict is None and "refusal" not in plain.to_dict()
+    eng, _ = engine(ingested, fake_embedder, [reply])
+    eng.checks = [*eng.checks, _NoTruce()]
+    answer = eng.ask(question)
+    assert answer.refused and answer.verdict == Verdict("no_truce", "mentions a truce")
+
+
+@pytest.mark.parametrize(
+    ("reply", "check"),
+    [
+        ("I don't know.", "model_refused"),
+        ("Answer: Paris\nThe capital of France is Paris.", "unsupported"),
+    ],
+)
+def test_the_engines_own_refusals_say_why(ingested, fake_embedder, reply, check) -> None:
+    eng, _ = engine(ingested, fake_embedder, [reply])
+    answer = eng.ask("How long is the proposed truce between Israel and Hezbollah?")
+    assert answer.refused and answer.verdict is not None and answer.verdict.check == check
+    assert answer.to_dict()["refusal"]["check"] == check
+
+
+def test_nothing_relevant_retrieved_is_refused_with_its_verdict(ingested, fake_embedder) -> None:
+    eng, _ = engine(ingested, fake_embedder, [], min_similarity=0.99)
+    answer = eng.ask("How long is the proposed truce between Israel and Hezbollah?")
+    assert answer.refused and answer.verdict is not None and answer.verdict.check == "no_relevant_passage"

@@ -1,0 +1,91 @@
+"""Answer checks: one interface for every reason an answer becomes a refusal, and the verdict it leaves.
+
+An ``AnswerCheck`` looks at a ``Draft`` — the question, the passages, the answer text so far
+and the passages its first sentence cites — and returns a reason ("" when it passes). The
+engine (``rag.answer``) runs the configured checks on the first sentence as it streams and on
+the whole answer at the end, and keeps the first failure on the ``Answer`` as a ``Verdict``
+(check name and reason), so a refusal can be explained in the UI and API and replayed offline
+(``evals/replay_checks.py`` runs the checks on stored results).
+
+Optional checks (chosen by ``rag.factory.make_checks`` from settings):
+
+- ``GroundingCheck`` (``CHECK_ANSWERS``): the first sentence restates the question or gives a
+  number no passage holds (``rag.verify.grounding``);
+- ``AskedCheck`` (``CHECK_ASKED``): the question asks about something its passages never
+  mention (``rag.verify.asked``).
+
+The engine's own refusals carry verdicts too, under the names in ``BUILT_IN``: nothing
+relevant was retrieved, the model said it does not know, no sentence is supported by a
+passage, or the answer line only repeats an instruction planted in a passage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from rag.types import Hit, Verdict
+from rag.verify.asked import unmentioned
+from rag.verify.grounding import first_sentence, non_answer
+
+# The engine's own reasons to refuse (not optional, not ``AnswerCheck``s).
+NO_PASSAGE = "no_relevant_passage"
+MODEL_REFUSED = "model_refused"
+UNSUPPORTED = "unsupported"
+INJECTION = "parroted_injection"
+BUILT_IN = (NO_PASSAGE, MODEL_REFUSED, UNSUPPORTED, INJECTION)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What a check sees of an answer: while streaming, ``text`` is the first sentence."""
+
+    question: str
+    search_query: str
+    passages: Sequence[Hit]
+    text: str
+    first_cited: Sequence[Hit] = field(default_factory=tuple)  # passages the first sentence cites
+
+
+class AnswerCheck(Protocol):
+    """Refuses one kind of non-answer."""
+
+    @property
+    def name(self) -> str: ...
+
+    def reason(self, draft: Draft) -> str:
+        """Why ``draft`` is no answer, in a few words; "" when it passes."""
+        ...
+
+
+class GroundingCheck:
+    """The first sentence restates the question or gives a number that is in none of the passages."""
+
+    name = "non_answer"
+
+    def reason(self, draft: Draft) -> str:
+        return non_answer(f"{draft.question} {draft.search_query}", first_sentence(draft.text), draft.passages)
+
+
+class AskedCheck:
+    """The question asks about something its passages never mention (a counted thing, a role)."""
+
+    name = "unmentioned"
+
+    def reason(self, draft: Draft) -> str:
+        return unmentioned(draft.search_query, draft.passages, draft.first_cited)
+
+
+def default_checks() -> list[AnswerCheck]:
+    """The checks on by default (both settings default to true)."""
+    return [GroundingCheck(), AskedCheck()]
+
+
+def first_failure(checks: Sequence[AnswerCheck], draft: Draft) -> Verdict | None:
+    """The verdict of the first check that refuses ``draft``, or None."""
+    for check in checks:
+        why = check.reason(draft)
+        if why:
+            return Verdict(check.name, why)
+    return None

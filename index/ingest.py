@@ -11,6 +11,10 @@ repeat (disk full, read-only, unreadable index, Chroma server gone): then the ru
 reports the files it did not store. A write the disk has no room for is refused before
 Chroma starts it. ``prune`` drops files that vanished from the given folders.
 
+Uploads pass caps on passages per file and per run: a file over them is refused after
+chunking and before any embedding, and the rest of the batch goes on. A ``pause`` hook runs
+before each file and each embedding group, so a caller can let other work (answers) go first.
+
 It leaves locking against concurrent runs to the caller (``rag.api``).
 """
 
@@ -27,7 +31,7 @@ from llama_index.core.node_parser import SentenceSplitter
 from llama_index.core.schema import BaseNode, MetadataMode
 
 from index.chunk import chunk_articles
-from index.errors import FULL_BELOW, NewsragError, StorageError, StoreUnavailableError, storage_error
+from index.errors import FULL_BELOW, LimitError, NewsragError, StorageError, StoreUnavailableError, storage_error
 from index.load import LoadedFile, discover, file_hash, load_file, read_limited
 from index.store import ChromaStore
 from index.types import FileResult, IngestReport
@@ -46,6 +50,7 @@ CHUNK_BYTES = 32 * 2**10
 _SKIPPED = "not stored: skipped after the failed write above"
 
 Progress = Callable[[int, int, str], None]
+Pause = Callable[[int], None]  # hears the passages about to be embedded (0 before a file is loaded)
 
 
 @dataclass
@@ -65,10 +70,19 @@ def ingest_paths(
     prune: bool = False,
     progress: Progress | None = None,
     index_dir: Path | None = None,
+    *,
+    max_file_chunks: int | None = None,
+    max_chunks: int | None = None,
+    pause: Pause | None = None,
+    embed_group: int = EMBED_GROUP,
 ) -> IngestReport:
     """Bring the index in line with the given files and folders.
 
     ``index_dir``: where an embedded index keeps its files, to tell a full disk when a write fails.
+    ``max_file_chunks``: refuse a file that makes more passages; ``max_chunks``: refuse a file
+    whose passages would take this run past that many (both name the upload settings).
+    ``pause``: called before each file is loaded and before each embedding group of at most
+    ``embed_group`` passages.
     """
     paths = list(paths)
     pipeline = pipeline_id(splitter, embed_model)
@@ -77,10 +91,13 @@ def ingest_paths(
     known = store.file_states()
     pending: list[_Pending] = []
     pending_chunks = 0
+    taken = 0  # passages of the files accepted so far, against ``max_chunks``
 
     for n, path in enumerate(files, 1):
         if progress:
             progress(n - 1, len(files), path.name)
+        if pause:
+            pause(0)
         key = str(path)
         try:
             state = known.get(key)
@@ -89,7 +106,9 @@ def ingest_paths(
                 report.files.append(FileResult(key, "unchanged", chunks=state.chunks))
                 continue
             loaded = load_file(path, data)
-            nodes = chunk_articles(loaded.articles, loaded.file_hash, splitter)
+            room = _room(max_file_chunks, None if max_chunks is None else max_chunks - taken)
+            nodes = chunk_articles(loaded.articles, loaded.file_hash, splitter, limit=room)
+            _check_caps(key, nodes, len(loaded.articles) > 1, room, (max_file_chunks, max_chunks), taken)
             in_place = _reuse_vectors(nodes, store, key) if state and state.pipeline == pipeline else set()
         except NewsragError as err:
             report.files.append(FileResult(key, "failed", reason=str(err)))
@@ -100,24 +119,60 @@ def ingest_paths(
         except Exception as err:  # one broken file must not stop the batch
             report.files.append(FileResult(key, "failed", reason=f"{key}: {type(err).__name__}: {err}"))
             continue
+        taken += len(nodes)
         kept = [n for n in nodes if n.embedding is not None]
         pending.append(_Pending(loaded, nodes, "updated" if state else "ingested", frozenset(in_place), len(kept)))
         pending_chunks += len(nodes) - len(kept)
         if pending_chunks >= EMBED_GROUP:
-            done, stop = _flush(pending, store, embed_model, pipeline, index_dir)
+            done, stop = _flush(pending, store, embed_model, pipeline, index_dir, pause, embed_group)
             report.files += done
             pending, pending_chunks = [], 0
             if stop:
                 # Disk full or read-only: every later write would fail the same way.
                 report.files += [FileResult(str(p), "failed", reason=f"{p}: {_SKIPPED}") for p in files[n:]]
                 return report
-    report.files += _flush(pending, store, embed_model, pipeline, index_dir)[0]
+    report.files += _flush(pending, store, embed_model, pipeline, index_dir, pause, embed_group)[0]
     if progress:
         progress(len(files), len(files), "")
 
     if prune:
         report.removed_files = prune_missing(paths, files, known, store)
     return report
+
+
+def _room(*caps: int | None) -> int | None:
+    """The most passages a file may make under the given caps (None: no cap)."""
+    given = [c for c in caps if c is not None]
+    return min(given) if given else None
+
+
+def _check_caps(
+    key: str,
+    nodes: Sequence[BaseNode],
+    several: bool,
+    room: int | None,
+    caps: tuple[int | None, int | None],
+    taken: int,
+) -> None:
+    """Refuse a file over a passage cap (per file, per run).
+
+    Chunking stopped after the article that went past ``room``: with ``several`` articles
+    the count is a floor.
+    """
+    if room is None or len(nodes) <= room:
+        return
+    per_file, per_run = caps
+    count = f"{'at least ' if several else ''}{len(nodes):,} passages"
+    if per_file is not None and len(nodes) > per_file:
+        raise LimitError(
+            f"{key}: {count}, over the limit of {per_file:,} per uploaded file: split the file "
+            "(or raise NEWSRAG_MAX_UPLOAD_CHUNKS_PER_FILE)"
+        )
+    assert per_run is not None
+    raise LimitError(
+        f"{key}: {count} with {taken:,} before it in this upload, over the limit of {per_run:,} per upload: "
+        "upload it on its own (or raise NEWSRAG_MAX_UPLOAD_CHUNKS)"
+    )
 
 
 def _reuse_vectors(nodes: Sequence[BaseNode], store: ChromaStore, file_path: str) -> set[str]:
@@ -152,6 +207,8 @@ def _flush(
     embed_model: BaseEmbedding,
     pipeline: str,
     index_dir: Path | None = None,
+    pause: Pause | None = None,
+    embed_group: int = EMBED_GROUP,
 ) -> tuple[list[FileResult], str]:
     """Embed and store the pending files; also returns why to stop the run ("" to go on)."""
     if not pending:
@@ -159,8 +216,11 @@ def _flush(
     results: list[FileResult] = []
     to_embed = [node for p in pending for node in p.nodes if node.embedding is None]
     try:
-        if to_embed:
-            embed_model(to_embed)
+        for start in range(0, len(to_embed), embed_group):
+            group = to_embed[start : start + embed_group]
+            if pause:
+                pause(len(group))
+            embed_model(group)
     except Exception as err:
         reason = str(err) if isinstance(err, NewsragError) else f"embedding failed: {err}"
         return [FileResult(str(p.loaded.path), "failed", reason=reason) for p in pending], ""

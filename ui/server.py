@@ -16,7 +16,7 @@ import hmac
 import logging
 import threading
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -35,6 +35,7 @@ from index.errors import (
     NewsragError,
 )
 from rag.api import NewsRAG
+from ui.jobs import UploadJobs
 from ui.launch import WarmUp, warm_up
 
 log = logging.getLogger("newsrag.server")
@@ -54,6 +55,7 @@ class ServerContext:
     rag: NewsRAG
     warm: WarmUp
     slots: threading.BoundedSemaphore
+    jobs: UploadJobs = field(default_factory=UploadJobs)  # background uploads (POST /api/articles?wait=false)
 
     def start_answer(
         self,

@@ -43,7 +43,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         409: "Nothing ingested yet",
         413: "Over a limit (question length, upload size or count)",
         422: "Malformed request",
-        429: "Too many questions in flight",
+        429: "Too many questions in flight, or uploads waiting to be ingested",
         500: "Internal error (details in the server log)",
         502: "The language model failed (the error carries the retrieved `sources`)",
         503: "The model could not be loaded",
@@ -191,7 +191,9 @@ def _run_upload(rag: Any, staged: Staged, job: UploadJob) -> dict[str, Any]:
     def embedded(count: int) -> None:  # heard before each group: counts it as it starts
         job.chunks_embedded += count
 
-    return _upload_body(ingest_staged(rag, staged, progress, embedded))
+    report = ingest_staged(rag, staged, progress, embedded)
+    job.files_done, job.current_file = job.files_total, ""  # also when a failed write ended the run early
+    return _upload_body(report)
 
 
 def _last(events: Iterator[Retrieved | str | Answer]) -> Answer:

@@ -21,6 +21,7 @@ import fcntl
 import os
 import re
 import tempfile
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from rag.api import NewsRAG
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
 _COPY_BLOCK = 1 << 20
 _STAGED_PREFIX = ".upload-"  # hidden: a folder ingest of uploads/ skips these and the backups
+_STALE_S = 24 * 3600  # a staged copy this old was left by a crash or restart: no job will take it
 
 # Before each embedding group an upload waits up to this long while answers hold the local
 # model (one answer takes ~12 s there): answers go first, and a steady stream of questions
@@ -87,6 +89,7 @@ def stage(rag: NewsRAG, files: Sequence[tuple[str, BinaryIO]]) -> Staged:
         target_dir = target_dir.resolve()  # the index keys files by resolved path
     except OSError as err:
         raise storage_error(err, f"the uploads folder {target_dir}") from err
+    _drop_stale(target_dir)
     staged = Staged()
     taken: set[str] = set()
     try:
@@ -175,6 +178,17 @@ def _copy_limited(stream: BinaryIO, folder: Path, max_bytes: int) -> Path | None
         os.unlink(tmp)
         return None
     return Path(tmp)
+
+
+def _drop_stale(folder: Path) -> None:
+    """Delete staged copies that a crash or restart left behind (up to an upload's size each)."""
+    now = time.time()
+    for leftover in folder.glob(f"{_STAGED_PREFIX}*"):
+        try:
+            if now - leftover.stat().st_mtime > _STALE_S:
+                leftover.unlink()
+        except OSError:  # gone already, or not ours to delete: not worth failing an upload for
+            continue
 
 
 def _move_in(copy: Path, final: Path) -> Path | None:

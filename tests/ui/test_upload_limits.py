@@ -10,6 +10,7 @@ timestamps, never from wall-clock thresholds.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -241,3 +242,16 @@ def test_an_upload_waits_while_an_answer_holds_the_model(
     assert answer and answer["answer"]
     starts = embedder.embedded("Reykjavik")
     assert starts and min(starts) > held.ended > 0  # every group of the upload waited for the answer
+
+
+def test_staged_copies_a_crash_left_behind_are_dropped_by_the_next_upload(server: str, rag: NewsRAG) -> None:
+    folder = rag.settings.data_dir / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    old, recent = folder / ".upload-crashed", folder / ".upload-queued"
+    for leftover in (old, recent):
+        leftover.write_bytes(b"x" * 1000)
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(old, (two_days_ago, two_days_ago))
+    post(server, ("note.txt", b"Harbour note\n\nThe harbour reopened on Monday, the port authority said."))
+    assert not old.exists() and recent.exists()  # a recent one may belong to a queued job
+    recent.unlink()

@@ -232,14 +232,14 @@ def _long_article(word: str, paragraphs: int) -> str:
 
 
 def test_a_file_over_the_per_file_cap_is_refused_before_embedding(tmp_path, store, splitter) -> None:
-    (tmp_path / "big.txt").write_text(_long_article("Zanzibar", 40))
+    (tmp_path / "big.txt").write_text(_long_article("Zanzibar", 15))  # ~900 words, ~20 passages
     (tmp_path / "small.txt").write_text(_long_article("Quito", 2))
     embedder = _RecordingEmbedder()
     report = _ingest([tmp_path], store, splitter, embedder, max_file_chunks=10)
     (big,) = report.failed
     assert big.path.endswith("big.txt")
     assert "over the limit of 10 per uploaded file" in big.reason and "NEWSRAG_MAX_UPLOAD_CHUNKS_PER_FILE" in big.reason
-    count = int(big.reason.split(": ")[1].split(" passages")[0].replace(",", ""))
+    count = int(big.reason.split(": ")[1].split(" passages")[0].replace(",", ""))  # counted, not estimated
     assert count > 10 and "\n" not in big.reason
     assert report.count("ingested") == 1 and report.chunks == store.count() > 0
     assert embedder.texts and not any("Zanzibar" in t for t in embedder.texts)  # no work spent on it
@@ -278,3 +278,21 @@ def test_pause_runs_before_each_file_and_each_embedding_group(tmp_path, store, s
     for n, before in heard:  # each pause came before its group was embedded
         assert before == done
         done += n
+
+
+def test_a_file_far_over_the_cap_is_refused_without_chunking(tmp_path, store, splitter, monkeypatch) -> None:
+    import index.ingest as ingest_module
+
+    (tmp_path / "huge.txt").write_text(_long_article("Zanzibar", 40))  # 2,440 words: at least 12 passages of 200
+    (tmp_path / "small.txt").write_text(_long_article("Quito", 2))
+    chunked: list[str] = []
+    chunk = ingest_module.chunk_articles
+    monkeypatch.setattr(
+        ingest_module,
+        "chunk_articles",
+        lambda articles, *a, **kw: chunked.append(articles[0].title) or chunk(articles, *a, **kw),
+    )
+    report = _ingest([tmp_path], store, splitter, FakeEmbedder(), max_file_chunks=10)
+    (huge,) = report.failed
+    assert "huge.txt: at least 12 passages, over the limit of 10 per uploaded file" in huge.reason
+    assert chunked == ["A long report on Quito"]

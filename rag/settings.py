@@ -159,9 +159,9 @@ class Settings(BaseSettings):
     max_waiting_questions: int = Field(
         8, ge=1, le=1000, description="`newsrag serve`: questions answered or queued at once; more get HTTP 429."
     )
-    # Uploads only (`newsrag ingest` of your own files is not capped). ~1,400 passages per MB of
-    # text, embedded at 10-25 passages/s on 2 cores (measured): the defaults bound one file to
-    # about 1.5-3 minutes of embedding and one upload to about 3-8 minutes.
+    # Uploads only (`newsrag ingest` of your own files is not capped). Measured on 2 cores:
+    # ~1,400 passages per MB of text, embedded at ~26 passages/s on a quiet host and ~7/s on a
+    # busy one; the defaults bound one file to ~1.3-5 minutes of embedding, one upload to ~3-12.
     max_upload_chunks_per_file: int = Field(
         2000, ge=1, description="Most passages one uploaded file may make; a bigger file is refused before embedding."
     )

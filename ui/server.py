@@ -16,7 +16,7 @@ import hmac
 import logging
 import threading
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,7 @@ from index.errors import (
 )
 from rag.api import NewsRAG
 from ui.guard import HostGuard
+from ui.jobs import UploadJobs
 from ui.launch import WarmUp, host_policy, warm_up
 from ui.redact import hide_paths
 
@@ -57,6 +58,7 @@ class ServerContext:
     rag: NewsRAG
     warm: WarmUp
     slots: threading.BoundedSemaphore
+    jobs: UploadJobs = field(default_factory=UploadJobs)  # background uploads (POST /api/articles?wait=false)
 
     def public(self, message: str) -> str:
         """``message`` as a remote user may see it: no server paths (``ui.redact``)."""

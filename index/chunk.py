@@ -93,12 +93,20 @@ def make_splitter(tokenize: Callable[[str], Sequence[int]], chunk_tokens: int, o
     )
 
 
-def chunk_articles(articles: Sequence[Article], file_hash: str, splitter: SentenceSplitter) -> list[BaseNode]:
-    """Split the articles of one file into nodes carrying their article's metadata."""
+def chunk_articles(
+    articles: Sequence[Article], file_hash: str, splitter: SentenceSplitter, limit: int | None = None
+) -> list[BaseNode]:
+    """Split the articles of one file into nodes carrying their article's metadata.
+
+    With ``limit``, stops after the article that takes the count past it: a file refused for
+    its size costs no chunking of its remaining articles.
+    """
     nodes: list[BaseNode] = []
     for article in articles:
         doc = article_document(article, file_hash)
         for i, node in enumerate(splitter.get_nodes_from_documents([doc])):
             node.metadata["chunk_index"] = i
             nodes.append(node)
+        if limit is not None and len(nodes) > limit:
+            break
     return nodes

@@ -12,6 +12,10 @@ reports the files it did not store. A write the disk has no room for is refused 
 Chroma starts it. ``prune`` drops files that vanished from the given folders. Articles
 deleted by hand (``deletions``) are left out of their file each time it is ingested.
 
+Uploads pass caps on passages per file and per run: a file over them is refused after
+chunking and before any embedding, and the rest of the batch goes on. A ``pause`` hook runs
+before each file and each embedding group, so a caller can let other work (answers) go first.
+
 It leaves locking against concurrent runs to the caller (``rag.api``).
 """
 
@@ -29,7 +33,7 @@ from llama_index.core.schema import BaseNode, MetadataMode
 
 from index.chunk import chunk_articles
 from index.deletions import Deletion
-from index.errors import FULL_BELOW, NewsragError, StorageError, StoreUnavailableError, storage_error
+from index.errors import FULL_BELOW, LimitError, NewsragError, StorageError, StoreUnavailableError, storage_error
 from index.load import LoadedFile, discover, file_hash, load_file, read_limited
 from index.store import ChromaStore
 from index.types import FileResult, IngestReport
@@ -48,6 +52,7 @@ CHUNK_BYTES = 32 * 2**10
 _SKIPPED = "not stored: skipped after the failed write above"
 
 Progress = Callable[[int, int, str], None]
+Pause = Callable[[int], None]  # hears the passages about to be embedded (0 before a file is loaded)
 
 
 @dataclass
@@ -67,10 +72,19 @@ def ingest_paths(
     prune: bool = False,
     progress: Progress | None = None,
     index_dir: Path | None = None,
+    *,
+    max_file_chunks: int | None = None,
+    max_chunks: int | None = None,
+    pause: Pause | None = None,
+    embed_group: int = EMBED_GROUP,
 ) -> IngestReport:
     """Bring the index in line with the given files and folders.
 
     ``index_dir``: where an embedded index keeps its files, to tell a full disk when a write fails.
+    ``max_file_chunks``: refuse a file that makes more passages; ``max_chunks``: refuse a file
+    whose passages would take this run past that many (both name the upload settings).
+    ``pause``: called before each file is loaded and before each embedding group of at most
+    ``embed_group`` passages.
     """
     paths = list(paths)
     pipeline = pipeline_id(splitter, embed_model)
@@ -80,10 +94,13 @@ def ingest_paths(
     deleted = store.deleted.by_file()
     pending: list[_Pending] = []
     pending_chunks = 0
+    taken = 0  # passages of the files accepted so far, against ``max_chunks``
 
     for n, path in enumerate(files, 1):
         if progress:
             progress(n - 1, len(files), path.name)
+        if pause:
+            pause(0)
         key = str(path)
         try:
             state = known.get(key)
@@ -95,7 +112,12 @@ def ingest_paths(
             if key in deleted and (nothing_left := _leave_out_deleted(loaded, deleted[key], store, bool(state))):
                 report.files.append(nothing_left)
                 continue
-            nodes = chunk_articles(loaded.articles, loaded.file_hash, splitter)
+            room = _room(max_file_chunks, None if max_chunks is None else max_chunks - taken)
+            caps = (max_file_chunks, max_chunks)
+            if room is not None:  # a file far over a cap is refused before it costs any chunking
+                _check_caps(key, _passages_floor(loaded, splitter.chunk_size), True, room, caps, taken)
+            nodes = chunk_articles(loaded.articles, loaded.file_hash, splitter, limit=room)
+            _check_caps(key, len(nodes), len(loaded.articles) > 1, room, caps, taken)
             in_place = _reuse_vectors(nodes, store, key) if state and state.pipeline == pipeline else set()
         except NewsragError as err:
             report.files.append(FileResult(key, "failed", reason=str(err)))
@@ -106,18 +128,19 @@ def ingest_paths(
         except Exception as err:  # one broken file must not stop the batch
             report.files.append(FileResult(key, "failed", reason=f"{key}: {type(err).__name__}: {err}"))
             continue
+        taken += len(nodes)
         kept = [n for n in nodes if n.embedding is not None]
         pending.append(_Pending(loaded, nodes, "updated" if state else "ingested", frozenset(in_place), len(kept)))
         pending_chunks += len(nodes) - len(kept)
         if pending_chunks >= EMBED_GROUP:
-            done, stop = _flush(pending, store, embed_model, pipeline, index_dir)
+            done, stop = _flush(pending, store, embed_model, pipeline, index_dir, pause, embed_group)
             report.files += done
             pending, pending_chunks = [], 0
             if stop:
                 # Disk full or read-only: every later write would fail the same way.
                 report.files += [FileResult(str(p), "failed", reason=f"{p}: {_SKIPPED}") for p in files[n:]]
                 return report
-    report.files += _flush(pending, store, embed_model, pipeline, index_dir)[0]
+    report.files += _flush(pending, store, embed_model, pipeline, index_dir, pause, embed_group)[0]
     if progress:
         progress(len(files), len(files), "")
 
@@ -153,6 +176,43 @@ def _leave_out_deleted(
     return FileResult(key, "unchanged", reason=note)
 
 
+def _room(*caps: int | None) -> int | None:
+    """The most passages a file may make under the given caps (None: no cap)."""
+    given = [c for c in caps if c is not None]
+    return min(given) if given else None
+
+
+def _passages_floor(loaded: LoadedFile, chunk_tokens: int) -> int:
+    """Fewest passages the file can make: every word is at least one word piece (chunking a
+    20 MB article takes ~30 s of a core; counting its words, well under a second)."""
+    return sum(len(a.text.split()) for a in loaded.articles) // chunk_tokens
+
+
+def _check_caps(
+    key: str,
+    passages: int,
+    at_least: bool,
+    room: int | None,
+    caps: tuple[int | None, int | None],
+    taken: int,
+) -> None:
+    """Refuse a file over a passage cap (per file, per run); ``at_least``: ``passages`` is a floor."""
+    if room is None or passages <= room:
+        return
+    per_file, per_run = caps
+    count = f"{'at least ' if at_least else ''}{passages:,} passages"
+    if per_file is not None and passages > per_file:
+        raise LimitError(
+            f"{key}: {count}, over the limit of {per_file:,} per uploaded file: split the file "
+            "(or raise NEWSRAG_MAX_UPLOAD_CHUNKS_PER_FILE)"
+        )
+    assert per_run is not None
+    raise LimitError(
+        f"{key}: {count} with {taken:,} before it in this upload, over the limit of {per_run:,} per upload: "
+        "upload it on its own (or raise NEWSRAG_MAX_UPLOAD_CHUNKS)"
+    )
+
+
 def _reuse_vectors(nodes: Sequence[BaseNode], store: ChromaStore, file_path: str) -> set[str]:
     """Give nodes whose embedded text is already stored for this file their stored vector.
 
@@ -185,6 +245,8 @@ def _flush(
     embed_model: BaseEmbedding,
     pipeline: str,
     index_dir: Path | None = None,
+    pause: Pause | None = None,
+    embed_group: int = EMBED_GROUP,
 ) -> tuple[list[FileResult], str]:
     """Embed and store the pending files; also returns why to stop the run ("" to go on)."""
     if not pending:
@@ -192,8 +254,11 @@ def _flush(
     results: list[FileResult] = []
     to_embed = [node for p in pending for node in p.nodes if node.embedding is None]
     try:
-        if to_embed:
-            embed_model(to_embed)
+        for start in range(0, len(to_embed), embed_group):
+            group = to_embed[start : start + embed_group]
+            if pause:
+                pause(len(group))
+            embed_model(group)
     except Exception as err:
         reason = str(err) if isinstance(err, NewsragError) else f"embedding failed: {err}"
         return [FileResult(str(p.loaded.path), "failed", reason=reason) for p in pending], ""

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -29,17 +29,22 @@ from typing import Any, TypeVar
 from index.doctor import Diagnosis, Finding
 from index.embed import Embedder, LlamaIndexEmbedding, token_counter
 from index.errors import NewsragError, storage_error
-from index.ingest import Progress, ingest_paths, remove_paths
+from index.ingest import EMBED_GROUP, Progress, ingest_paths, remove_paths
 from index.store import ArticleInfo, ChromaStore
 from index.types import IngestReport
 from rag import factory
 from rag.answer import AnswerEngine, History
+from rag.generate.gate import AnswerGate
 from rag.generate.generator import Generator
 from rag.retrieve.hybrid import HybridRetriever
 from rag.settings import Settings, load_settings
 from rag.types import Answer, Queued, Retrieved
 
 T = TypeVar("T")
+
+# Embedding group while answers go first: ~1-3 s of embedding on 2 cores, so a question that
+# arrives mid-group waits about that long before the model has the CPU to itself.
+YIELD_GROUP = 32
 
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "index" / "samples"
 
@@ -103,6 +108,11 @@ class NewsRAG:
         return factory.make_generator(self.settings, self.backend)
 
     @cached_property
+    def gate(self) -> AnswerGate:
+        """The line answers wait in; uploads yield to it (built without loading any model)."""
+        return factory.make_gate(self.settings, self.backend)
+
+    @cached_property
     def engine(self) -> AnswerEngine:
         s = self.settings
         return AnswerEngine(
@@ -114,7 +124,7 @@ class NewsRAG:
             min_similarity=s.min_similarity,
             max_tokens=s.max_answer_tokens,
             max_question_chars=s.max_question_chars,
-            gate=factory.make_gate(s, self.backend),
+            gate=self.gate,
             context_tokens=s.context_tokens,
             checks=factory.make_checks(s),
             split_questions=s.split_questions,
@@ -125,9 +135,37 @@ class NewsRAG:
     # Ingest side
 
     def ingest(
-        self, paths: Iterable[str | Path], prune: bool = False, progress: Progress | None = None
+        self,
+        paths: Iterable[str | Path],
+        prune: bool = False,
+        progress: Progress | None = None,
+        *,
+        max_file_chunks: int | None = None,
+        max_chunks: int | None = None,
+        answers_first: float = 0.0,
+        on_embed: Callable[[int], None] | None = None,
     ) -> IngestReport:
-        """Add or update articles from files and folders; unchanged files are skipped."""
+        """Add or update articles from files and folders; unchanged files are skipped.
+
+        ``max_file_chunks``/``max_chunks``: refuse a file with more passages than this, or one
+        that would take the run past this many (uploads; see ``ingest_paths``). ``answers_first``:
+        before each file and each small embedding group, wait up to this many seconds while
+        answers are generating or waiting for a model that answers one at a time, so a big
+        ingest cannot starve answering (no waiting when the answer gate is open).
+        ``on_embed`` hears how many passages each embedding group holds before it is embedded (0 before each file).
+        """
+        yields = answers_first > 0 and self.gate.slots is not None  # an open gate has no line to wait for
+        pause = on_embed
+        if yields:
+            gate = self.gate
+
+            def yielding(count: int) -> None:
+                gate.wait_idle(answers_first)  # bounded: a stream of questions slows an upload, never stops it
+                if on_embed is not None:
+                    on_embed(count)
+
+            pause = yielding
+
         with self._ingest_lock(), self._storage_faults():
             report = ingest_paths(
                 paths,
@@ -137,6 +175,10 @@ class NewsRAG:
                 prune=prune,
                 progress=progress,
                 index_dir=None if self.settings.chroma_url else self.settings.chroma_path,
+                max_file_chunks=max_file_chunks,
+                max_chunks=max_chunks,
+                pause=pause,
+                embed_group=YIELD_GROUP if yields else EMBED_GROUP,
             )
         self.retriever.generation += 1
         return report

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 
 from index.errors import NewsragError
 from rag.api import NewsRAG
+from ui.jobs import UploadJobs
 from ui.launch import WarmUp
 from ui.redact import hide_paths
 
@@ -33,6 +34,7 @@ class ServerContext:
     rag: NewsRAG
     warm: WarmUp
     slots: threading.BoundedSemaphore
+    jobs: UploadJobs = field(default_factory=UploadJobs)  # background uploads (POST /api/articles?wait=false)
 
     def public(self, message: str) -> str:
         """``message`` as a remote user may see it: no server paths (``ui.redact``)."""

@@ -1,5 +1,10 @@
 """The REST routes: ask (JSON or server-sent events), articles (upload, list, delete), probes.
 
+``POST /api/articles`` ingests before it replies; with ``?wait=false`` it saves the files,
+replies 202 with a job id and ``status_url``, and ingests in the background (``ui.jobs``);
+``GET /api/articles/jobs/{job_id}`` tells the job's progress and, once done, the same
+per-file results.
+
 ``POST /api/ask`` returns what ``newsrag ask --json`` prints; with ``"stream": true`` it sends
 server-sent events: ``sources`` (search query and retrieved passages, as soon as retrieval is
 done), ``queued`` (``{"ahead": n}``, while other answers hold the model; repeated as the
@@ -22,10 +27,12 @@ from fastapi import APIRouter, File, HTTPException, Query, UploadFile
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from index.errors import LimitError, NewsragError
+from index.types import IngestReport
 from rag.types import Answer, Hit, Queued, Retrieved
 from ui import schemas
-from ui.context import ServerContext, SlotStream, error_response
-from ui.uploads import file_problem, save_and_ingest
+from ui.context import BusyError, ServerContext, SlotStream, error_response
+from ui.jobs import UploadJob
+from ui.uploads import Staged, file_problem, ingest_staged, stage
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": schemas.ErrorBody, "description": what}
@@ -36,7 +43,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         409: "Nothing ingested yet",
         413: "Over a limit (question length, upload size or count)",
         422: "Malformed request",
-        429: "Too many questions in flight",
+        429: "Too many questions in flight, or uploads waiting to be ingested",
         500: "Internal error (details in the server log)",
         502: "The language model failed (the error carries the retrieved `sources`)",
         503: "The model could not be loaded",
@@ -102,8 +109,17 @@ def router(ctx: ServerContext) -> APIRouter:
         page = items[offset : offset + limit]
         return {"total": len(items), "offset": offset, "limit": limit, "articles": [a.__dict__ for a in page]}
 
-    @api.post("/articles", response_model=schemas.UploadOut)
-    def upload(files: Annotated[list[UploadFile], File(description="Article files to ingest.", min_length=1)]) -> Any:
+    @api.post(
+        "/articles",
+        response_model=schemas.UploadOut,
+        responses={202: {"model": schemas.UploadJobOut, "description": "With wait=false: the upload's job"}},
+    )
+    def upload(
+        files: Annotated[list[UploadFile], File(description="Article files to ingest.", min_length=1)],
+        wait: Annotated[
+            bool, Query(description="false: save the files, reply 202 with a job to poll, ingest in the background.")
+        ] = True,
+    ) -> Any:
         """Ingest uploaded files; one result per file (a bad file is reported, the rest still lands)."""
         most = rag.settings.max_upload_files
         if len(files) > most:
@@ -114,18 +130,29 @@ def router(ctx: ServerContext) -> APIRouter:
         with ExitStack() as stack:
             for f in files:
                 stack.callback(f.file.close)
-            report = save_and_ingest(rag, [(f.filename or "upload", f.file) for f in files])
-        out = [
-            {
-                "name": r.path.rsplit("/", 1)[-1],
-                "status": r.status,
-                "articles": r.articles,
-                "chunks": r.chunks,
-                "reason": ctx.public(file_problem(r)),
-            }
-            for r in report.files
-        ]
-        return {"files": out, "articles": report.articles, "chunks": report.chunks, "failed": len(report.failed)}
+            staged = stage(rag, [(f.filename or "upload", f.file) for f in files])
+        if wait:
+            return _upload_body(ingest_staged(rag, staged), ctx.public)
+        job = ctx.jobs.submit(staged.total, lambda job: _run_upload(rag, staged, job, ctx.public))
+        if job is None:
+            staged.discard()
+            raise BusyError(
+                f"{ctx.jobs.max_waiting} uploads are already waiting to be ingested: retry when one is done "
+                "(GET its status_url)"
+            )
+        url = f"/api/articles/jobs/{job.job_id}"
+        body = {"job_id": job.job_id, "state": job.state, "status_url": url}
+        return JSONResponse(body, status_code=202, headers={"Location": url})
+
+    @api.get("/articles/jobs/{job_id}", response_model=schemas.UploadJobStatus, response_model_exclude_none=True)
+    def upload_job(job_id: str) -> Any:
+        """A background upload's state and progress; its per-file results once done."""
+        job = ctx.jobs.get(job_id)
+        if job is None:
+            raise HTTPException(
+                404, f"no upload job {job_id!r}: it never existed or finished long ago (only recent ones are kept)"
+            )
+        return job.view()
 
     @api.delete("/articles/{article_id}", response_model=schemas.DeleteOut)
     def delete(article_id: str) -> Any:
@@ -136,6 +163,37 @@ def router(ctx: ServerContext) -> APIRouter:
         return {"article_id": article_id, "chunks": removed}
 
     return api
+
+
+def _upload_body(report: IngestReport, public: Callable[[str], str]) -> dict[str, Any]:
+    """The upload reply: one result per file and the totals."""
+    out = [
+        {
+            "name": r.path.rsplit("/", 1)[-1],
+            "status": r.status,
+            "articles": r.articles,
+            "chunks": r.chunks,
+            "reason": public(file_problem(r)),
+        }
+        for r in report.files
+    ]
+    return {"files": out, "articles": report.articles, "chunks": report.chunks, "failed": len(report.failed)}
+
+
+def _run_upload(rag: Any, staged: Staged, job: UploadJob, public: Callable[[str], str]) -> dict[str, Any]:
+    """A background upload: ingest what was staged, keeping ``job``'s progress current."""
+    refused = len(staged.failed)
+    job.files_done = refused
+
+    def progress(done: int, total: int, name: str) -> None:
+        job.files_done, job.current_file = refused + done, name
+
+    def embedded(count: int) -> None:  # heard before each group: counts it as it starts
+        job.chunks_embedded += count
+
+    report = ingest_staged(rag, staged, progress, embedded)
+    job.files_done, job.current_file = job.files_total, ""  # also when a failed write ended the run early
+    return _upload_body(report, public)
 
 
 def _last(events: Iterator[Retrieved | str | Answer]) -> Answer:

@@ -150,6 +150,29 @@ class UploadOut(BaseModel):
     failed: int
 
 
+class UploadJobOut(BaseModel):
+    """``POST /api/articles?wait=false``: the upload is saved and waits to be ingested in the background."""
+
+    job_id: str
+    state: Literal["queued", "running", "done", "failed"]
+    status_url: str = Field(description="GET it for the job's progress and, when done, its results.")
+
+
+class UploadJobStatus(BaseModel):
+    """A background upload's progress; ``result`` is the synchronous upload's reply once ``state`` is done."""
+
+    job_id: str
+    state: Literal["queued", "running", "done", "failed"] = Field(
+        description="queued (behind other uploads), running, done (see result) or failed (see error)."
+    )
+    files_total: int = Field(description="Files in the upload.")
+    files_done: int = Field(description="Files finished so far (ingested, unchanged or refused).")
+    chunks_embedded: int = Field(description="Passages embedded so far (the group being embedded included).")
+    current_file: str = Field("", description="The file being ingested now.")
+    result: UploadOut | None = Field(None, description="When done: one result per file, as `wait=true` returns.")
+    error: str | None = Field(None, description="When failed: why nothing (more) was ingested.")
+
+
 class DeleteOut(BaseModel):
     article_id: str
     chunks: int = Field(description="Passages removed.")

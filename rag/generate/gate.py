@@ -6,6 +6,9 @@ waits in one FIFO line and learns how many answers are ahead of it, so it can sh
 "queued" state. ``AnswerGate(None)`` admits everyone at once (remote endpoints and the
 extractive backend need no queue).
 
+Background work that shares the CPU with the model (an upload's embedding) asks ``busy`` or
+waits with ``wait_idle`` between its steps, so answers go first. An open gate is never busy.
+
 It does not bound how many may wait: ``newsrag serve`` refuses questions beyond
 ``max_waiting_questions`` before they get here.
 """
@@ -82,3 +85,16 @@ class AnswerGate:
         """How many callers are in line now (not counting those generating)."""
         with self._cond:
             return len(self._line)
+
+    def busy(self) -> bool:
+        """Whether an answer is generating or waiting (always False for an open gate: it keeps no count)."""
+        with self._cond:
+            return self._busy()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no answer is generating or waiting, at most ``timeout`` seconds; True if idle."""
+        with self._cond:
+            return self._cond.wait_for(lambda: not self._busy(), timeout)
+
+    def _busy(self) -> bool:
+        return self.slots is not None and (self._running > 0 or bool(self._line))

@@ -212,3 +212,87 @@ def test_one_edited_article_in_a_big_file_is_the_only_one_re_embedded(tmp_path, 
 def _stored(store):  # type: ignore[no-untyped-def]
     got = store.collection.get(include=["metadatas", "documents", "embeddings"])
     return list(zip(got["metadatas"], got["documents"], [list(map(float, v)) for v in got["embeddings"]], strict=True))
+
+
+class _RecordingEmbedder(FakeEmbedder):
+    """The fake embedder, keeping every text it was asked to embed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: list[str] = []
+
+    def embed(self, texts):  # type: ignore[no-untyped-def]
+        self.texts += texts
+        return super().embed(texts)
+
+
+def _long_article(word: str, paragraphs: int) -> str:
+    body = "\n\n".join(f"{word} paragraph {i}: " + " ".join(f"{word}{j}" for j in range(60)) for i in range(paragraphs))
+    return f"A long report on {word}\n\n{body}\n"
+
+
+def test_a_file_over_the_per_file_cap_is_refused_before_embedding(tmp_path, store, splitter) -> None:
+    (tmp_path / "big.txt").write_text(_long_article("Zanzibar", 15))  # ~900 words, ~20 passages
+    (tmp_path / "small.txt").write_text(_long_article("Quito", 2))
+    embedder = _RecordingEmbedder()
+    report = _ingest([tmp_path], store, splitter, embedder, max_file_chunks=10)
+    (big,) = report.failed
+    assert big.path.endswith("big.txt")
+    assert "over the limit of 10 per uploaded file" in big.reason and "NEWSRAG_MAX_UPLOAD_CHUNKS_PER_FILE" in big.reason
+    count = int(big.reason.split(": ")[1].split(" passages")[0].replace(",", ""))  # counted, not estimated
+    assert count > 10 and "\n" not in big.reason
+    assert report.count("ingested") == 1 and report.chunks == store.count() > 0
+    assert embedder.texts and not any("Zanzibar" in t for t in embedder.texts)  # no work spent on it
+
+
+def test_files_past_the_per_run_cap_are_refused_and_later_small_ones_still_fit(tmp_path, store, splitter) -> None:
+    for name, word, paragraphs in [("a.txt", "Alpha", 6), ("b.txt", "Bravo", 6), ("c.txt", "Charlie", 1)]:
+        (tmp_path / name).write_text(_long_article(word, paragraphs))
+    embedder = _RecordingEmbedder()
+    report = _ingest([tmp_path], store, splitter, embedder, max_file_chunks=100, max_chunks=10)
+    status = {Path(f.path).name: f for f in report.files}
+    assert status["a.txt"].status == "ingested" and status["c.txt"].status == "ingested"
+    reason = status["b.txt"].reason
+    assert status["b.txt"].status == "failed" and "over the limit of 10 per upload" in reason
+    assert "NEWSRAG_MAX_UPLOAD_CHUNKS)" in reason and f"with {status['a.txt'].chunks} before it" in reason
+    assert not any("Bravo" in t for t in embedder.texts)
+
+
+def test_uncapped_ingest_takes_big_files(tmp_path, store, splitter, fake_embedder) -> None:
+    (tmp_path / "big.txt").write_text(_long_article("Zanzibar", 40))
+    assert _ingest([tmp_path], store, splitter, fake_embedder).count("ingested") == 1
+
+
+def test_pause_runs_before_each_file_and_each_embedding_group(tmp_path, store, splitter) -> None:
+    (tmp_path / "big.txt").write_text(_long_article("Zanzibar", 12))
+    (tmp_path / "small.txt").write_text(_long_article("Quito", 1))
+    embedder = _RecordingEmbedder()
+    heard: list[tuple[int, int]] = []  # (group size, texts embedded before the pause)
+    report = _ingest(
+        [tmp_path], store, splitter, embedder, pause=lambda n: heard.append((n, len(embedder.texts))), embed_group=4
+    )
+    groups = [n for n, _ in heard if n]
+    assert [n for n, _ in heard].count(0) == 2  # one per file, before it is read
+    assert sum(groups) == report.chunks == len(embedder.texts) and max(groups) <= 4 and len(groups) >= 3
+    done = 0
+    for n, before in heard:  # each pause came before its group was embedded
+        assert before == done
+        done += n
+
+
+def test_a_file_far_over_the_cap_is_refused_without_chunking(tmp_path, store, splitter, monkeypatch) -> None:
+    import index.ingest as ingest_module
+
+    (tmp_path / "huge.txt").write_text(_long_article("Zanzibar", 40))  # 2,440 words: at least 12 passages of 200
+    (tmp_path / "small.txt").write_text(_long_article("Quito", 2))
+    chunked: list[str] = []
+    chunk = ingest_module.chunk_articles
+    monkeypatch.setattr(
+        ingest_module,
+        "chunk_articles",
+        lambda articles, *a, **kw: chunked.append(articles[0].title) or chunk(articles, *a, **kw),
+    )
+    report = _ingest([tmp_path], store, splitter, FakeEmbedder(), max_file_chunks=10)
+    (huge,) = report.failed
+    assert "huge.txt: at least 12 passages, over the limit of 10 per uploaded file" in huge.reason
+    assert chunked == ["A long report on Quito"]

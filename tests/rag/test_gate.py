@@ -185,3 +185,34 @@ def _soon(check: Callable[[], bool], seconds: float = 5.0) -> bool:
             return True
         time.sleep(0.01)
     return check()
+
+
+def test_an_open_gate_is_never_busy_and_never_waits() -> None:
+    gate = AnswerGate(None)
+    assert list(gate.enter()) == []
+    assert not gate.busy() and gate.wait_idle(0)
+    gate.leave()
+
+
+def test_busy_while_an_answer_generates_or_waits_and_wait_idle_ends_with_the_last() -> None:
+    gate = AnswerGate(1)
+    assert not gate.busy() and gate.wait_idle(0)
+    assert list(gate.enter()) == []
+    assert gate.busy() and not gate.wait_idle(0.05)  # bounded: gives up, the caller goes on
+    places: list[int] = []
+    admitted = threading.Event()
+    waiter = threading.Thread(target=_wait_in_line, args=(gate, places, admitted))
+    waiter.start()
+    deadline = time.monotonic() + 5
+    while gate.waiting() < 1:  # in line before the first answer ends
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    idle = threading.Event()
+    watcher = threading.Thread(target=lambda: gate.wait_idle(10) and idle.set())
+    watcher.start()
+    gate.leave()  # the waiter goes in: still busy
+    assert admitted.wait(5) and gate.busy() and not idle.wait(0.2)
+    gate.leave()
+    assert idle.wait(5) and not gate.busy()
+    waiter.join(5)
+    watcher.join(5)

@@ -125,6 +125,7 @@ def test_upload_ingests_good_files_and_reports_bad_ones(tmp_path: Path) -> None:
     assert "✓ volcano.txt: ingested, 1 articles" in result
     assert "✗ broken.json" in result and "✗ photo.png" in result
     assert (tmp_path / "data" / "uploads" / "volcano.txt").exists()
+    assert not (tmp_path / "data" / "uploads" / "broken.json").exists()  # a failed upload does not stay
     assert [r[0] for r in table.value["data"]] == ["Volcano erupts near Reykjavik"]
     assert "**1** articles" in line and offer.visible is False
     # searchable as soon as the upload finishes

@@ -2,7 +2,8 @@
 
 ``FakeEmbedder`` hashes stemmed words into a fixed-size bag-of-words vector, so texts that
 share words get similar vectors (not a constant vector). ``FakeGenerator`` replays queued
-replies and records the prompts it saw.
+replies and records the prompts it saw; a call with no reply left fails the test (an
+under-scripted test must not silently turn into a refusal test).
 """
 
 from __future__ import annotations
@@ -60,5 +61,10 @@ class FakeGenerator:
 
     def stream(self, prompt: Prompt, max_tokens: int) -> Iterator[str]:
         self.prompts.append(prompt)
-        reply = self.replies.pop(0) if self.replies else "I don't know."
+        if not self.replies:
+            raise AssertionError(
+                f"FakeGenerator has no reply left for model call {len(self.prompts)} "
+                f"(question: {prompt.question!r}): queue one reply per call the test makes"
+            )
+        reply = self.replies.pop(0)
         yield from re.findall(r"\S+\s*", reply)

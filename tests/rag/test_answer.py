@@ -118,7 +118,8 @@ def test_follow_up_searches_with_the_previous_question(ingested, fake_embedder) 
 def test_events_report_retrieval_before_the_text(ingested, fake_embedder) -> None:
     from rag.types import Retrieved
 
-    eng, _ = engine(ingested, fake_embedder, ["The proposed truce would last 60 days [1]."])
+    reply = "The proposed truce would last 60 days [1]."
+    eng, _ = engine(ingested, fake_embedder, [reply, reply])
     items = list(eng.events("How long is the truce in the proposed ceasefire?", top_k=2))
     assert isinstance(items[0], Retrieved) and len(items[0].hits) == 2
     assert items[0].search_query == "How long is the truce in the proposed ceasefire?"

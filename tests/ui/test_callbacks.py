@@ -101,6 +101,7 @@ def test_empty_corpus_question_gets_a_message_not_a_traceback(tmp_path: Path) ->
 
 def test_top_k_from_the_slider_is_used(ui: ChatUI, tmp_path: Path) -> None:
     # Default context budget: the best sentences of the top 2 x k passages.
+    ui.rag.generator.replies.append("The proposed truce would last 60 days [1].")  # type: ignore[attr-defined]
     _, _, turns = ask(ui, QUESTION, top_k=1)[-1]
     assert 1 <= len(turns[0].hits) <= 2
     _, _, turns = ask(ui, QUESTION, top_k=4)[-1]

@@ -8,8 +8,8 @@ lazy import is still a dependency) and fails when
 - modules import each other in a cycle, directly or through others;
 - a module grows past 400 lines (DESIGN.md: split it along the pipeline).
 
-The command-line entry point ``newsrag_cli`` (outside the four packages) is the one place that
-may assemble them all.
+The command line stays inside these rules: ``rag.cli`` runs the front ends' commands through
+the ``newsrag.commands`` entry points (``rag.cli.plugins``), which is not an import.
 """
 
 from __future__ import annotations

@@ -34,9 +34,11 @@ def command_entry_points(pyproject: Path = PYPROJECT) -> list[metadata.EntryPoin
     group existed runs the new code with the old metadata, and would silently lose ``chat``,
     ``serve`` and ``eval``. Its ``pyproject.toml`` says what a reinstall would write, so read
     the group from there rather than make every checkout reinstall.
+
+    Sorted by name, as pip writes them, so ``--help`` lists commands in one order either way.
     """
-    found = list(metadata.entry_points(group=GROUP))
-    return found or _from_pyproject(pyproject)
+    found = list(metadata.entry_points(group=GROUP)) or _from_pyproject(pyproject)
+    return sorted(found, key=lambda ep: ep.name)
 
 
 def _from_pyproject(path: Path) -> list[metadata.EntryPoint]:

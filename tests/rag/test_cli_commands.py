@@ -70,9 +70,9 @@ def test_installed_entry_points_add_their_commands(tmp_path: Path, monkeypatch: 
 def test_stale_metadata_reads_the_group_from_the_checkouts_pyproject(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(metadata, "entry_points", lambda **_: metadata.EntryPoints(()))
     declared = [(ep.name, ep.value) for ep in command_entry_points()]
-    assert declared == [("ui", "ui.cli:register"), ("evals", "evals.cli:register")]
+    assert declared == [("evals", "evals.cli:register"), ("ui", "ui.cli:register")]
     app = fresh_app()
-    assert load_commands(app) == ["ui", "evals"]
+    assert load_commands(app) == ["evals", "ui"]
     listed = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "200"}).output
     for name in ("chat", "serve", "eval", "eval-realtimeqa"):
         assert f" {name} " in listed
@@ -121,8 +121,9 @@ def test_the_newsrag_command_lists_every_command(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     panel = result.stdout.partition("─ Commands ─")[2]
     listed = [line.split()[1] for line in panel.splitlines() if line.startswith("│ ")]
-    expected = ["ingest", "remove", "articles", "ask", "info", "doctor", "chat", "serve", "eval", "eval-realtimeqa"]
-    assert sorted(listed) == sorted([*expected, "model"]), result.stdout
+    # The built-in commands, then the front ends' (by entry-point name: evals, ui), then groups.
+    built_in = ["ingest", "remove", "articles", "ask", "info", "doctor"]
+    assert listed == [*built_in, "eval", "eval-realtimeqa", "chat", "serve", "model"], result.stdout
 
 
 def test_the_newsrag_command_runs_an_installed_packages_command(tmp_path: Path) -> None:

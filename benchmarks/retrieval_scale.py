@@ -40,7 +40,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from evals import realtimeqa
 from index.chunk import UNDATED, published_day
-from index.store import ChromaStore, persistent_client
+from index.clients import persistent_client
+from index.store import ChromaStore
 from rag.api import NewsRAG
 from rag.retrieve.hybrid import HybridRetriever
 from rag.settings import Settings

@@ -1,8 +1,10 @@
 """``newsrag eval`` and ``newsrag eval-realtimeqa``: run eval sets, write results and a report.
 
-Registered on the main CLI (``rag.cli``). Parses options, runs each configuration through
-``runner``, renders ``report.html``, prints a summary table and applies ``--min`` gates
-(non-zero exit when a metric falls below). Heavy imports happen inside the commands.
+``register`` adds them to the ``newsrag`` command line (the package declares it under the
+``newsrag.commands`` entry points; see ``rag.cli.plugins``). Parses options, runs each
+configuration through ``runner``, renders ``report.html``, prints a summary table and applies
+``--min`` gates (non-zero exit when a metric falls below). Heavy imports happen inside the
+commands.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+
+from rag.cli.common import guard, progress_bar
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -38,6 +42,12 @@ FreshOpt = Annotated[bool, typer.Option("--fresh", help="Discard earlier results
 SettingsFileOpt = Annotated[
     Path | None, typer.Option("--settings", help="TOML settings file (as `--config` elsewhere).")
 ]
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``eval`` and ``eval-realtimeqa`` to ``app``."""
+    app.command("eval")(eval_command)
+    app.command("eval-realtimeqa")(realtimeqa_command)
 
 
 def _configs(config: list[str] | None, compare: list[str] | None) -> list[Any]:
@@ -81,7 +91,6 @@ def _run(
     notes: str = "",
 ) -> None:
     from evals import report, runner
-    from rag.cli import progress_bar
     from rag.settings import load_settings
 
     gate_values = runner.parse_gates(gates or [])
@@ -151,12 +160,11 @@ def eval_command(
     """Answer an eval set over a corpus and score it: results.jsonl, summary.json, report.html."""
     from evals.dataset import load_eval_set
     from rag.api import SAMPLES_DIR
-    from rag.cli import _guard
 
-    items = _guard(lambda: _select(load_eval_set(set_file or SAMPLE_SET), limit, ids))
-    configs = _guard(lambda: _configs(config, compare))
+    items = guard(lambda: _select(load_eval_set(set_file or SAMPLE_SET), limit, ids))
+    configs = guard(lambda: _configs(config, compare))
     name = (set_file or SAMPLE_SET).name
-    _guard(
+    guard(
         lambda: _run(
             f"newsrag eval — {name}", corpus or [SAMPLES_DIR], items, out_dir, configs, gate, fresh, settings_file
         )
@@ -176,18 +184,17 @@ def realtimeqa_command(
 ) -> None:
     """Run the RealTimeQA benchmark on its pooled article corpus, next to the published baselines."""
     from evals import realtimeqa
-    from rag.cli import _guard
 
-    corpus_dir, _, items = _guard(lambda: realtimeqa.build(data, out_dir / "data"))
-    items = _guard(lambda: _select(items, limit, ids))
-    configs = _guard(lambda: _configs(config, compare))
+    corpus_dir, _, items = guard(lambda: realtimeqa.build(data, out_dir / "data"))
+    items = guard(lambda: _select(items, limit, ids))
+    configs = guard(lambda: _configs(config, compare))
     baselines = realtimeqa.baseline_summaries(data, items)
     notes = (
         f"{len(items)} questions; corpus: every question's search results pooled "
         f"({sum(1 for _ in (corpus_dir / 'articles.jsonl').open())} articles). Baselines read each "
         "question's own search results; scored here with the same metrics."
     )
-    _guard(
+    guard(
         lambda: _run(
             "newsrag eval — RealTimeQA",
             [corpus_dir],

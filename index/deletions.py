@@ -21,10 +21,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from index.store import ChromaStore
+from typing import Any, Protocol
 
 _PAGE = 5000
 SUFFIX = ".deleted"
@@ -143,7 +140,18 @@ class DeletionLog:
         return len(held)
 
 
-def delete_articles(store: ChromaStore, article_ids: Sequence[str]) -> dict[str, int]:
+class Store(Protocol):
+    """What the deletion steps use of ``store.ChromaStore``: named here, so the two modules do
+    not import each other (the store keeps a ``DeletionLog`` and calls the steps)."""
+
+    deleted: DeletionLog
+    collection: Any
+    max_batch: int
+
+    def metadatas(self, where: dict[str, Any] | None = None) -> Iterator[tuple[str, dict[str, Any]]]: ...
+
+
+def delete_articles(store: Store, article_ids: Sequence[str]) -> dict[str, int]:
     """Record the articles as deleted, then drop their chunks; chunks removed, by file."""
     found: dict[str, list[Deletion]] = {}
     unrecorded: dict[str, list[str]] = {}
@@ -165,7 +173,7 @@ def delete_articles(store: ChromaStore, article_ids: Sequence[str]) -> dict[str,
     return removed
 
 
-def finish_deletions(store: ChromaStore, file_path: str) -> int:
+def finish_deletions(store: Store, file_path: str) -> int:
     """Drop the stored chunks of a file's recorded deletions and shrink its chunk count to match.
 
     The rest of the file learns its new size before the chunks go, and a deletion cut short

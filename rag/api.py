@@ -357,7 +357,7 @@ class NewsRAG:
 
     def _forget_store(self) -> None:
         """Drop the cached store and what reads from it; the next use reopens the index."""
-        from index.store import release_client
+        from index.clients import release_client
 
         for name in ("store", "retriever", "engine"):
             self.__dict__.pop(name, None)

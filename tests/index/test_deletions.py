@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from index.store import release_client
+from index.clients import release_client
 from rag.api import NewsRAG
 from tests.index.test_doctor import OtherEmbedder, lines, make_rag, reopen
 

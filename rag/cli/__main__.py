@@ -1,0 +1,5 @@
+"""``python -m rag.cli``: the ``newsrag`` command."""
+
+from rag.cli import main
+
+main()

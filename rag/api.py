@@ -23,6 +23,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
+from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -46,17 +47,23 @@ T = TypeVar("T")
 # arrives mid-group waits about that long before the model has the CPU to itself.
 YIELD_GROUP = 32
 
-SAMPLES_DIR = Path(__file__).resolve().parent.parent / "index" / "samples"
+# The built-in sample articles ship inside the ``index`` package (package data).
+SAMPLES_DIR = Path(str(resources.files("index").joinpath("samples")))
 
 # Offline by default: these libraries otherwise phone home or try the Hugging Face hub.
-for _var, _val in {
+OFFLINE_ENVIRONMENT = {
     "HF_HUB_OFFLINE": "1",
     "TRANSFORMERS_OFFLINE": "1",
     "HF_HUB_DISABLE_TELEMETRY": "1",
     "ANONYMIZED_TELEMETRY": "False",
     "TOKENIZERS_PARALLELISM": "false",
-}.items():
-    os.environ.setdefault(_var, _val)
+}
+
+
+def offline_environment() -> None:
+    """Set the offline switches (unless the user set them) before any model library loads."""
+    for var, value in OFFLINE_ENVIRONMENT.items():
+        os.environ.setdefault(var, value)
 
 
 @dataclass
@@ -83,6 +90,7 @@ class NewsRAG:
         **overrides: Any,
     ) -> None:
         """Settings as given (or loaded); ``embedder``/``generator`` replace the configured ones."""
+        offline_environment()  # at the entry point, not at import: importing changes nothing
         self.settings = settings if settings is not None else load_settings(**overrides)
         self.backend, self.backend_reason = factory.resolve_backend(self.settings)
         if embedder is not None:

@@ -208,6 +208,7 @@ def _drop_gradio_copies(paths: Sequence[Path]) -> None:
 
 def _finish(turn: Turn, answer: Answer, public: Callable[[str], str]) -> None:
     turn.answer, turn.refused, turn.error = answer.answer, answer.refused, public(answer.error)
+    turn.refusal = answer.verdict.reason if answer.verdict else ""
     turn.citations = list(answer.citations)
     turn.timings = dict(answer.timings)
     turn.hits = list(answer.sources) or turn.hits

@@ -136,6 +136,7 @@ def router(ctx: ServerContext) -> APIRouter:
             "content": plain_markdown(answer.answer) + sources_block(answer.citations),
             "citations": answer.to_dict()["citations"],
             "refused": answer.refused,
+            "refusal": f"{answer.verdict.check}: {answer.verdict.reason}" if answer.verdict else None,
         }
         return {
             "id": completion_id,

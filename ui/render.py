@@ -33,6 +33,7 @@ class Turn:
     citations: list[Citation] | None = None  # None while the answer is still streaming
     answer: str = ""
     refused: bool = False
+    refusal: str = ""  # on a refusal, why (the verdict's reason)
     error: str = ""
     timings: dict[str, float] = field(default_factory=dict)
     ahead: int = 0  # answers ahead of this one while it waits for the model
@@ -85,8 +86,9 @@ def message_html(turn: Turn, streaming_text: str = "") -> str:
             f"{html.escape(turn.error)}<br>The passages retrieved for the question are shown in Sources.</div>"
         )
     elif turn.refused:
+        why = f'<div class="nr-why">Why: {html.escape(turn.refusal)}</div>' if turn.refusal else ""
         parts.append(
-            f'<div class="nr-refusal"><strong>No answer in the articles.</strong> {html.escape(turn.answer)}</div>'
+            f'<div class="nr-refusal"><strong>No answer in the articles.</strong> {html.escape(turn.answer)}{why}</div>'
         )
     else:
         parts.append(f'<div class="nr-answer">{answer_html(turn.answer, turn.number)}</div>')

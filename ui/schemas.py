@@ -107,6 +107,14 @@ class CitationOut(BaseModel):
     passage: str | None = None
 
 
+class RefusalOut(BaseModel):
+    check: str = Field(
+        description="What refused the answer: no_relevant_passage, model_refused, unsupported, "
+        "parroted_injection, non_answer, unmentioned (or a check of your own)."
+    )
+    reason: str = Field(description="Why, in a few words.")
+
+
 class AnswerOut(BaseModel):
     question: str
     answer: str
@@ -116,6 +124,7 @@ class AnswerOut(BaseModel):
     search_query: str
     timings: dict[str, float]
     error: str | None = None
+    refusal: RefusalOut | None = Field(None, description="On a refusal: which check refused the answer, and why.")
 
 
 class ArticleOut(BaseModel):
@@ -237,6 +246,9 @@ class AssistantMessage(BaseModel):
     content: str
     citations: list[CitationOut] = Field(description="newsrag extension: the verified citations behind [n].")
     refused: bool = Field(description="newsrag extension: true when the articles do not hold the answer.")
+    refusal: str | None = Field(
+        None, description="On a refusal, why (as in OpenAI's message.refusal): '<check>: <reason>'."
+    )
 
 
 class Choice(BaseModel):

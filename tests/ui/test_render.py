@@ -76,7 +76,9 @@ def test_article_text_titles_and_urls_cannot_inject_markup() -> None:
 
 def test_refusal_and_error_messages_say_what_happened() -> None:
     refused = Turn(1, "q", hits=[hit("a:0")], citations=[], answer="The articles don't say.", refused=True)
-    assert "No answer in the articles" in message_html(refused)
+    assert "No answer in the articles" in message_html(refused) and "Why:" not in message_html(refused)
+    refused.refusal = "no passage names <Lebanon>'s prime minister"
+    assert "Why: no passage names &lt;Lebanon&gt;" in message_html(refused)
     failed = Turn(1, "q", hits=[hit("a:0")], citations=[], error="cannot reach the chat endpoint")
     msg = message_html(failed)
     assert "could not answer" in msg and "cannot reach the chat endpoint" in msg and "Sources" in msg

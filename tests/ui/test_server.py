@@ -502,3 +502,14 @@ def test_data_dir_uploads_cannot_escape(open_server: LiveServer, rag: NewsRAG) -
     assert r.status_code == 200 and r.json()["files"][0]["name"] == "escape.txt"
     assert (Path(rag.settings.data_dir) / "uploads" / "escape.txt").is_file()
     assert not (Path(rag.settings.data_dir).parent.parent / "escape.txt").exists()
+
+
+def test_a_refusal_says_which_check_refused_it_on_both_apis(open_server: LiveServer) -> None:
+    question = "Who won the 1998 football world cup?"
+    rest = httpx.post(f"{open_server.url}/api/ask", json={"question": question}, timeout=60).json()
+    assert rest["refused"] and rest["refusal"]["check"] == "no_relevant_passage" and rest["refusal"]["reason"]
+    body = {"model": "newsrag", "messages": [{"role": "user", "content": question}]}
+    message = httpx.post(f"{open_server.url}/v1/chat/completions", json=body, timeout=60).json()["choices"][0]
+    assert message["message"]["refused"] and message["message"]["refusal"].startswith("no_relevant_passage: ")
+    answered = httpx.post(f"{open_server.url}/api/ask", json={"question": TRUCE_Q}, timeout=60).json()
+    assert not answered["refused"] and "refusal" not in answered

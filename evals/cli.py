@@ -45,9 +45,32 @@ SettingsFileOpt = Annotated[
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``eval`` and ``eval-realtimeqa`` to ``app``."""
+    """Add ``eval``, ``eval-realtimeqa`` and ``eval-replay`` to ``app``."""
     app.command("eval")(eval_command)
     app.command("eval-realtimeqa")(realtimeqa_command)
+    app.command("eval-replay")(replay_command)
+
+
+def replay_command(
+    results: Annotated[Path, typer.Argument(help="An eval run's --out folder, or one results.jsonl.")],
+    checks: Annotated[
+        str, typer.Option("--checks", help="Answer checks to run, comma-separated (none: '').")
+    ] = "non_answer,unmentioned",
+    show: Annotated[bool, typer.Option("--show", help="List every answer whose outcome changed.")] = False,
+) -> None:
+    """Judge the stored model replies of an eval run again with a set of answer checks (no model needed)."""
+    from evals import replay
+
+    rows = guard(lambda: replay.read_results(results))
+    try:
+        chosen = replay.make_checks(c.strip() for c in checks.split(",") if c.strip())
+    except ValueError as err:
+        raise typer.BadParameter(str(err)) from None
+    found = replay.replay(rows, chosen)
+    print(json.dumps(found.summary(), indent=2))
+    if show:
+        for r in found.changed:
+            print(f"{r.id}: {r.stored} -> {r.now}{': ' + r.reason if r.reason else ''} | {r.question}")
 
 
 def _configs(config: list[str] | None, compare: list[str] | None) -> list[Any]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -130,7 +130,10 @@ def score(item: EvalItem, answer: Answer, ranked: Sequence[Hit], top_k: int) -> 
         "answer": answer.answer,
         "short_answer": answer.short_answer,
         "refused": answer.refused,
+        "refusal": asdict(answer.verdict) if answer.verdict else None,
         "error": answer.error,
+        "search_query": answer.search_query,
+        "reply": answer.reply,  # the model's text before verification: ``evals.replay`` re-judges it
         "citations": [
             {
                 "n": c.n,
@@ -151,6 +154,9 @@ def score(item: EvalItem, answer: Answer, ranked: Sequence[Hit], top_k: int) -> 
                 "source": h.url or h.source,
                 "score": round(h.score, 5),
                 "similarity": round(h.similarity, 4),
+                "chunk_id": h.chunk_id,
+                "published_at": h.published_at,
+                "text": h.text,
             }
             for h in answer.sources
         ],

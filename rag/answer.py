@@ -40,12 +40,10 @@ from rag.retrieve.hybrid import Retriever
 from rag.retrieve.select import Counter, select_context
 from rag.types import Answer, Hit, Queued, Retrieved, Verdict
 from rag.verify.checks import (
-    INJECTION,
-    MODEL_REFUSED,
     NO_PASSAGE,
-    UNSUPPORTED,
     AnswerCheck,
     Draft,
+    built_in_verdict,
     default_checks,
     first_failure,
 )
@@ -274,6 +272,7 @@ class AnswerEngine:
             return
         finally:
             self.gate.leave()  # also when the caller stops reading mid-answer
+        answer.reply = checker.raw
         timings["generation"] = time.perf_counter() - t_gen
         timings.update(prompt.usage)  # token counts and rates, when the generator reports them
 
@@ -281,7 +280,7 @@ class AnswerEngine:
         checked = checker.finish()
         held.extend(checker.parts[before:])
         # An answer line only an injected passage sentence supports ("PWNED") is refused, not cited.
-        verdict = _built_in_verdict(checker.first_parroted, checker.first_sentence, bool(checked.citations))
+        verdict = built_in_verdict(checker.first_parroted, checker.first_sentence, bool(checked.citations))
         verdict = verdict or refusing(checked.text)
         if verdict:
             if verified:
@@ -299,17 +298,6 @@ class AnswerEngine:
         answer.citations = checked.citations
         timings["total"] = time.perf_counter() - t0
         yield answer
-
-
-def _built_in_verdict(parroted: bool, first: str, cited: bool) -> Verdict | None:
-    """The engine's own reasons to refuse a finished answer, in the order they are judged."""
-    if parroted:
-        return Verdict(INJECTION, "the answer line only repeats an instruction planted in a passage")
-    if is_refusal(first):
-        return Verdict(MODEL_REFUSED, "the model said the passages do not hold the answer")
-    if not cited:
-        return Verdict(UNSUPPORTED, "no sentence of the answer is supported by a passage")
-    return None
 
 
 def _refuse(answer: Answer, t0: float, verdict: Verdict) -> Iterator[str | Answer]:

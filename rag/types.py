@@ -79,6 +79,7 @@ class Answer:
     error: str = ""  # set when generation failed; ``sources`` still hold what was retrieved
     short_answer: str = ""  # the answer's first line when the model gave a short answer first
     verdict: Verdict | None = None  # set on a refusal: which check refused it and why
+    reply: str = ""  # the model's text (its "Answer:" label off) before verification; for replays, not in to_dict
 
     def to_dict(self, include_passages: bool = False) -> dict[str, Any]:
         """The JSON shape of ``newsrag ask --json``."""

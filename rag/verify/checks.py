@@ -25,8 +25,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from index.embed import Embedder
+from rag.generate.prompt import is_refusal
 from rag.types import Hit, Verdict
 from rag.verify.asked import unmentioned
+from rag.verify.cite import SentenceVerifier, Verified
 from rag.verify.grounding import first_sentence, non_answer
 
 # The engine's own reasons to refuse (not optional, not ``AnswerCheck``s).
@@ -75,6 +78,39 @@ class AskedCheck:
 
     def reason(self, draft: Draft) -> str:
         return unmentioned(draft.search_query, draft.passages, draft.first_cited)
+
+
+def built_in_verdict(parroted: bool, first: str, cited: bool) -> Verdict | None:
+    """The engine's own reasons to refuse a finished answer, in the order they are judged."""
+    if parroted:
+        return Verdict(INJECTION, "the answer line only repeats an instruction planted in a passage")
+    if is_refusal(first):
+        return Verdict(MODEL_REFUSED, "the model said the passages do not hold the answer")
+    if not cited:
+        return Verdict(UNSUPPORTED, "no sentence of the answer is supported by a passage")
+    return None
+
+
+def judge(
+    question: str,
+    search_query: str,
+    passages: Sequence[Hit],
+    reply: str,
+    checks: Sequence[AnswerCheck],
+    embedder: Embedder | None = None,
+) -> tuple[Verified, Verdict | None]:
+    """Verify a whole model reply and decide as the engine does at the end of an answer.
+
+    ``reply`` is the model's text without its "Answer:" label, as ``Answer.reply`` keeps it.
+    For replays of stored replies (``evals.replay``); the engine itself verifies as the text
+    streams, with the same steps.
+    """
+    checker = SentenceVerifier(passages, embedder, question)
+    checker.feed(reply)
+    checked = checker.finish()
+    verdict = built_in_verdict(checker.first_parroted, checker.first_sentence, bool(checked.citations))
+    draft = Draft(question, search_query, passages, checked.text, checker.first_cited)
+    return checked, verdict or first_failure(checks, draft)
 
 
 def default_checks() -> list[AnswerCheck]:

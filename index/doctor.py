@@ -73,6 +73,18 @@ class Diagnosis:
         return sorted(k for k in self.states if k and not Path(k).is_file())
 
 
+@dataclass
+class DoctorReport:
+    """What ``NewsRAG.doctor`` found and did, one finding per line."""
+
+    findings: list[Finding]
+    healthy: bool | None = None  # None: no problem among the findings
+
+    def __post_init__(self) -> None:
+        if self.healthy is None:
+            self.healthy = not any(f.bad for f in self.findings)
+
+
 def _damaged(state: FileState) -> bool:
     # An empty hash means chunks of two versions of the file: an update stopped half way.
     return not state.complete or not state.file_hash

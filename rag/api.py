@@ -20,14 +20,13 @@ import fcntl
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
-from index.doctor import Diagnosis, Finding
+from index.doctor import Diagnosis, DoctorReport, Finding
 from index.embed import Embedder, LlamaIndexEmbedding, token_counter
 from index.errors import NewsragError, storage_error
 from index.ingest import EMBED_GROUP, Progress, ingest_paths, remove_paths
@@ -64,18 +63,6 @@ def offline_environment() -> None:
     """Set the offline switches (unless the user set them) before any model library loads."""
     for var, value in OFFLINE_ENVIRONMENT.items():
         os.environ.setdefault(var, value)
-
-
-@dataclass
-class DoctorReport:
-    """What ``NewsRAG.doctor`` found and did, one finding per line."""
-
-    findings: list[Finding]
-    healthy: bool | None = None  # None: no problem among the findings
-
-    def __post_init__(self) -> None:
-        if self.healthy is None:
-            self.healthy = not any(f.bad for f in self.findings)
 
 
 class NewsRAG:

@@ -8,7 +8,6 @@ Deletions cut short are made by failing Chroma's delete for real at the step in 
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -17,27 +16,14 @@ import pytest
 
 from index.clients import release_client
 from rag.api import NewsRAG
-from tests.index.test_doctor import OtherEmbedder, lines, make_rag, reopen
+from tests.index.conftest import make_rag
+from tests.index.test_doctor import OtherEmbedder, lines, reopen
 
 pytestmark = pytest.mark.slow  # Chroma on disk
 
 TRUCE = "Israel Sees Progress in Lebanon Ceasefire"  # first of the two articles of 000_*.txt
 MOSCOW = "Moscow Open to Dialogue with Trump on Sy"  # its second, a prefix of the headline
 FILE = "000_0e868e9262ff71bb.txt"
-
-
-@pytest.fixture
-def corpus(tmp_path: Path, samples_dir: Path) -> Path:
-    target = tmp_path / "corpus"
-    shutil.copytree(samples_dir, target)
-    return target
-
-
-@pytest.fixture
-def rag(tmp_path: Path, corpus: Path) -> NewsRAG:
-    instance = make_rag(tmp_path / "data")
-    assert instance.ingest([corpus]).count("ingested") == 3
-    return instance
 
 
 def titles(rag: NewsRAG, name: str = FILE) -> list[str]:

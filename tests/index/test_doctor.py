@@ -26,8 +26,8 @@ from index.doctor import stored_file_paths
 from index.errors import IndexDamagedError, StorageError, storage_error
 from index.store import ChromaStore
 from rag.api import NewsRAG
-from rag.settings import Settings
 from tests.fakes import FakeEmbedder
+from tests.index.conftest import make_rag
 
 pytestmark = pytest.mark.slow  # Chroma on disk
 
@@ -38,10 +38,6 @@ class OtherEmbedder(FakeEmbedder):
     @property
     def name(self) -> str:
         return "fake:other"
-
-
-def make_rag(data_dir: Path, embedder: FakeEmbedder | None = None) -> NewsRAG:
-    return NewsRAG(Settings(data_dir=data_dir, backend="extractive"), embedder=embedder or FakeEmbedder())
 
 
 def reopen(rag: NewsRAG, embedder: FakeEmbedder | None = None) -> NewsRAG:
@@ -64,20 +60,6 @@ def lines(report: Any, level: str) -> list[str]:
 
 def assert_one_line_fix(err: BaseException, needle: str) -> None:
     assert "\n" not in str(err) and needle in str(err), str(err)
-
-
-@pytest.fixture
-def corpus(tmp_path: Path, samples_dir: Path) -> Path:
-    target = tmp_path / "corpus"
-    shutil.copytree(samples_dir, target)
-    return target
-
-
-@pytest.fixture
-def rag(tmp_path: Path, corpus: Path) -> NewsRAG:
-    instance = make_rag(tmp_path / "data")
-    assert instance.ingest([corpus]).count("ingested") == 3
-    return instance
 
 
 def trash_database(rag: NewsRAG) -> Path:

@@ -83,7 +83,13 @@ def read_results(path: Path) -> list[dict[str, Any]]:
     files = [path] if path.is_file() else sorted(path.glob("*/results.jsonl")) + sorted(path.glob("results.jsonl"))
     if not files:
         raise InputError(f"no results.jsonl at {path}: give an eval run's output folder or its results file")
-    return [json.loads(line) for f in files for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = []
+    for f in files:
+        try:
+            rows += [json.loads(line) for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise InputError(f"cannot read {f} ({err}): give the results.jsonl an eval run wrote") from None
+    return rows
 
 
 def replay(rows: Sequence[dict[str, Any]], checks: Sequence[AnswerCheck], embedder: Embedder | None = None) -> Replay:

@@ -195,7 +195,7 @@ def _drop_gradio_copies(paths: Sequence[Path]) -> None:
     article text: they would outlive the article's deletion, and with it every later
     edit. Files outside that dir (a caller's own) are left alone.
     """
-    cache = Path(gr.utils.get_upload_folder()).resolve()
+    cache = _gradio_cache()
     for path in paths:
         real = path.resolve()
         if real == cache or not real.is_relative_to(cache):
@@ -204,6 +204,11 @@ def _drop_gradio_copies(paths: Sequence[Path]) -> None:
         if real.parent != cache:
             with contextlib.suppress(OSError):  # the upload's own folder, once empty
                 real.parent.rmdir()
+
+
+def _gradio_cache() -> Path:
+    """Gradio's upload folder (``GRADIO_TEMP_DIR``), where every file a browser uploads lands first."""
+    return Path(gr.utils.get_upload_folder()).resolve()
 
 
 def _finish(turn: Turn, answer: Answer, public: Callable[[str], str]) -> None:
@@ -222,9 +227,7 @@ def _only_uploaded(paths: Sequence[Any] | None) -> list[Any]:
     mounted app so); this second one keeps a server file from being ingested should that
     ever be skipped again.
     """
-    from gradio.utils import get_upload_folder
-
-    folder = Path(get_upload_folder()).resolve()
+    folder = _gradio_cache()
     for item in paths or []:
         path = Path(getattr(item, "name", item)).resolve()
         if not path.is_relative_to(folder):

@@ -106,7 +106,7 @@ def launch(
     from ui.app import build_app
 
     warm_up(rag)
-    policy = host_policy(rag.settings.model_copy(update={"host": host}))
+    policy = HostPolicy(host, rag.settings.allowed_hosts, rag.settings.allowed_origins)
     app = build_app(rag)
     app.queue(default_concurrency_limit=1)
     app.launch(

@@ -152,7 +152,10 @@ def router(ctx: ServerContext) -> APIRouter:
             raise HTTPException(
                 404, f"no upload job {job_id!r}: it never existed or finished long ago (only recent ones are kept)"
             )
-        return job.view()
+        view = job.view()
+        if view["error"]:  # a failed job's reason is a message like any other: no server paths
+            view["error"] = ctx.public(view["error"])
+        return view
 
     @api.delete("/articles/{article_id}", response_model=schemas.DeleteOut)
     def delete(article_id: str) -> Any:

@@ -87,10 +87,6 @@ def _another(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def upload_dir(rag: NewsRAG) -> Path:
-    return rag.upload_dir
-
-
 @dataclass
 class Staged:
     """An upload copied to hidden names in the uploads folder: checked, not yet in place."""
@@ -119,7 +115,7 @@ def save_and_ingest(
 def stage(rag: NewsRAG, files: Sequence[tuple[str, BinaryIO]]) -> Staged:
     """Check each (name, stream) and copy it to a hidden name in the uploads folder."""
     max_bytes = int(rag.settings.max_upload_mb * 1_000_000)
-    target_dir = upload_dir(rag)
+    target_dir = rag.upload_dir
     try:
         target_dir.mkdir(parents=True, exist_ok=True)
         target_dir = target_dir.resolve()  # the index keys files by resolved path

@@ -29,6 +29,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from rag.text import split_sentences
+
 # Cyrillic and Greek letters drawn like Latin ones, as an attacker would use them.
 _CONFUSABLES = str.maketrans(
     "АВЕЅІЈКМНОРСТХУаеіјорсхуѕԁԛԝҮӀпΑΒΕΖΗΙΚΜΝΟΡΤΥΧαοκνρτυχιϲ",
@@ -186,6 +188,4 @@ def addresses_model(sentence: str) -> bool:
 
 def model_addressed_spans(text: str) -> list[tuple[int, int]]:
     """Character spans of the sentences of ``text`` that address the model."""
-    from rag.text import split_sentences  # rag.verify.cite asks this module too
-
     return [(s, e) for s, e in split_sentences(text) if addresses_model(text[s:e])]

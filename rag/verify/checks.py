@@ -5,7 +5,7 @@ and the passages its first sentence cites — and returns a reason ("" when it p
 engine (``rag.answer``) runs the configured checks on the first sentence as it streams and on
 the whole answer at the end, and keeps the first failure on the ``Answer`` as a ``Verdict``
 (check name and reason), so a refusal can be explained in the UI and API and replayed offline
-(``evals/replay_checks.py`` runs the checks on stored results).
+(``evals.replay``, ``newsrag eval-replay``, runs them on stored results).
 
 Optional checks (chosen by ``rag.factory.make_checks`` from settings):
 

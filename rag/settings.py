@@ -180,6 +180,34 @@ class Settings(BaseSettings):
         5000, ge=1, description="Most passages one upload (all its files) may make; files past it are refused."
     )
 
+    # Live news (index.web): fetching pages and feeds.
+    fetch_allow_private: bool = Field(
+        False,
+        description="Allow fetching URLs on loopback, private and link-local addresses (off: the server must not "
+        "become a proxy into your network; turn on for a feed on your own machine or intranet).",
+    )
+    fetch_max_mb: float = Field(
+        5.0, gt=0, le=200, description="Largest page or feed body fetched, in MB (after decompression)."
+    )
+    fetch_timeout: float = Field(20.0, gt=0, le=600, description="Seconds to wait for a web server to answer.")
+    fetch_host_delay: float = Field(
+        1.0, ge=0, le=600, description="Seconds between two requests to the same web host (politeness)."
+    )
+    feed_every: str = Field(
+        "30m", description="How often a feed is refreshed unless `feeds add --every` says otherwise (30m, 2h, 1d)."
+    )
+    feed_max_items: int = Field(
+        50, ge=1, le=10000, description="Most new entries fetched from one feed in one refresh (newest first)."
+    )
+    feed_refresh: bool = Field(
+        True, description="`newsrag serve` and `newsrag chat` refresh due feeds in the background."
+    )
+    answer_as_of_today: bool = Field(
+        True,
+        description="Chat, the REST and the OpenAI-compatible API ask questions as of today unless one gives a date "
+        "(recent articles first; see recency_days).",
+    )
+
     @field_validator("openai_base_url", "embed_base_url", "chroma_url")
     @classmethod
     def _url(cls, value: str | None) -> str | None:

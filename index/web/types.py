@@ -62,3 +62,16 @@ class ParsedFeed:
     title: str = ""
     entries: list[FeedEntry] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Page:
+    """An article read from a web page: what is stored, and where it was found."""
+
+    url: str  # the canonical URL when the page names an http(s) one, else the URL after redirects
+    fetched_from: str  # the URL that was asked for (a feed entry's link, a user's URL)
+    title: str
+    text: str
+    published_at: date | None = None
+    author: str | None = None
+    site_name: str | None = None

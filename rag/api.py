@@ -24,7 +24,7 @@ from datetime import date
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from index.doctor import Diagnosis, DoctorReport, Finding
 from index.embed import Embedder, LlamaIndexEmbedding, token_counter
@@ -39,6 +39,9 @@ from rag.generate.generator import Generator
 from rag.retrieve.hybrid import HybridRetriever
 from rag.settings import Settings, load_settings
 from rag.types import Answer, Queued, Retrieved
+
+if TYPE_CHECKING:
+    from rag.live import LiveNews
 
 T = TypeVar("T")
 
@@ -108,6 +111,13 @@ class NewsRAG:
         return factory.make_gate(self.settings, self.backend)
 
     @cached_property
+    def live(self) -> LiveNews:
+        """Web pages and feeds (``rag.live``); what they fetch is stored by ``ingest``."""
+        from rag.live import LiveNews  # httpx, feedparser, trafilatura: only when used
+
+        return LiveNews(self)
+
+    @cached_property
     def engine(self) -> AnswerEngine:
         s = self.settings
         return AnswerEngine(
@@ -142,12 +152,10 @@ class NewsRAG:
     ) -> IngestReport:
         """Add or update articles from files and folders; unchanged files are skipped.
 
-        ``max_file_chunks``/``max_chunks``: refuse a file with more passages than this, or one
-        that would take the run past this many (uploads; see ``ingest_paths``). ``answers_first``:
-        before each file and each small embedding group, wait up to this many seconds while
-        answers are generating or waiting for a model that answers one at a time, so a big
-        ingest cannot starve answering (no waiting when the answer gate is open).
-        ``on_embed`` hears how many passages each embedding group holds before it is embedded (0 before each file).
+        ``max_file_chunks``/``max_chunks``: the upload caps (see ``ingest_paths``). ``answers_first``:
+        before each file and small embedding group, wait up to this many seconds while answers
+        hold a model that answers one at a time (a big ingest cannot starve answering).
+        ``on_embed`` hears the passages of each embedding group before it is embedded (0 before each file).
         """
         yields = answers_first > 0 and self.gate.slots is not None  # an open gate has no line to wait for
         pause = on_embed
@@ -258,22 +266,19 @@ class NewsRAG:
 
     def info(self) -> dict[str, Any]:
         with self._storage_faults():
-            return self._info()
-
-    def _info(self) -> dict[str, Any]:
-        s = self.settings
-        return {
-            "data_dir": str(s.data_dir.resolve()),
-            "store": factory.store_location(s),
-            "collection": s.collection,
-            "chunks": self.store.count(),
-            "articles": len(self.store.articles()),
-            "embedder": self.embedder.name,
-            "retrieval": f"{s.retrieval_mode}, top {s.top_k}",
-            "backend": self.backend,
-            "generator": self.generator.name,
-            "backend_reason": self.backend_reason,
-        }
+            s = self.settings
+            return {
+                "data_dir": str(s.data_dir.resolve()),
+                "store": factory.store_location(s),
+                "collection": s.collection,
+                "chunks": self.store.count(),
+                "articles": len(self.store.articles()),
+                "embedder": self.embedder.name,
+                "retrieval": f"{s.retrieval_mode}, top {s.top_k}",
+                "backend": self.backend,
+                "generator": self.generator.name,
+                "backend_reason": self.backend_reason,
+            }
 
     # Upkeep
 

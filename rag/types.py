@@ -7,6 +7,7 @@ the public API. The ingest-side types (``Article``, ``Chunk``) live in ``index.t
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from typing import Any
 
 
@@ -81,6 +82,20 @@ class Answer:
     verdict: Verdict | None = None  # set on a refusal: which check refused it and why
     reply: str = ""  # the model's text (its "Answer:" label off) before verification; for replays, not in to_dict
 
+    def newest_cited(self) -> date | None:
+        """The publication date of the newest article a citation names (None: none is dated)."""
+        days = [d for c in self.citations if (d := _day(c.published_at)) is not None]
+        return max(days) if days else None
+
+    def freshness(self, today: date | None = None) -> str:
+        """How recent the answer's newest source is, in words ("" when no cited article is dated)."""
+        newest = self.newest_cited()
+        if newest is None or self.refused:
+            return ""
+        age = ((today or date.today()) - newest).days
+        ago = "today" if age == 0 else "1 day old" if age == 1 else f"{age} days old" if age > 1 else "dated ahead"
+        return f"Newest cited article: {newest.isoformat()} ({ago})."
+
     def to_dict(self, include_passages: bool = False) -> dict[str, Any]:
         """The JSON shape of ``newsrag ask --json``."""
         citations = []
@@ -98,6 +113,20 @@ class Answer:
             "backend": self.backend,
             "search_query": self.search_query,
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
+            "newest_cited": (newest.isoformat() if (newest := self.newest_cited()) else None),
             **({"error": self.error} if self.error else {}),
             **({"refusal": asdict(self.verdict)} if self.verdict else {}),
         }
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text[:10]) if text else None
+    except ValueError:
+        return None
+
+
+def asked_on(given: date | None, default_today: bool) -> date | None:
+    """The date a chat or API question is asked as of: the one given, else today when
+    ``default_today`` (the ``answer_as_of_today`` setting), so the newest articles rank first."""
+    return given if given is not None or not default_today else date.today()

@@ -25,7 +25,7 @@ import gradio as gr
 from index.errors import NewsragError
 from index.load import SUPPORTED_SUFFIXES
 from rag.api import NewsRAG
-from rag.types import Answer, Queued, Retrieved
+from rag.types import Answer, Queued, Retrieved, asked_on
 from ui.redact import hide_paths
 from ui.render import (
     ARTICLE_COLUMNS,
@@ -83,7 +83,8 @@ class ChatUI:
 
         yield update(message_html(turn))
         try:
-            for item in self.rag.events(question, history, int(top_k) if top_k else None):
+            as_of = asked_on(None, self.rag.settings.answer_as_of_today)
+            for item in self.rag.events(question, history, int(top_k) if top_k else None, as_of=as_of):
                 if isinstance(item, Retrieved):
                     turn.search_query, turn.hits = item.search_query, list(item.hits)
                     yield update(message_html(turn))

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 
 from index.errors import NewsragError
 from rag.api import NewsRAG
+from rag.types import asked_on
 from ui.jobs import UploadJobs
 from ui.launch import WarmUp
 from ui.redact import hide_paths
@@ -60,6 +61,7 @@ class ServerContext:
                 "(or raise NEWSRAG_MAX_WAITING_QUESTIONS)"
             )
         try:
+            as_of = asked_on(as_of, self.rag.settings.answer_as_of_today)
             events = self.rag.events(question, history, top_k, verified=verified, as_of=as_of)
             return next(events), events
         except BaseException:

@@ -65,8 +65,9 @@ def plain_markdown(text: str) -> str:
     return _DEFINITION_RE.sub(r"\1 :", text)
 
 
-def sources_block(citations: Sequence[Citation]) -> str:
-    """The readable source list appended to the content ("" when nothing is cited)."""
+def sources_block(citations: Sequence[Citation], freshness: str = "") -> str:
+    """The readable source list appended to the content ("" when nothing is cited), then how
+    recent the newest cited article is."""
     if not citations:
         return ""
     lines = []
@@ -76,7 +77,7 @@ def sources_block(citations: Sequence[Citation]) -> str:
         link = f" <{url}>" if url and url != c.source else ""
         title, quote = plain_markdown(f"{c.title} — {where}"), plain_markdown(" ".join(c.quote.split()))
         lines.append(f"[{c.n}] {title}{link}: “{quote}”")
-    return SOURCES_HEADING + "\n".join(lines)
+    return SOURCES_HEADING + "\n".join(lines) + (f"\n\n{freshness}" if freshness else "")
 
 
 def conversation(messages: Sequence[schemas.ChatMessage]) -> tuple[str, list[tuple[str, str]]]:
@@ -133,7 +134,7 @@ def router(ctx: ServerContext) -> APIRouter:
             raise LLMError(answer.error)
         message = {
             "role": "assistant",
-            "content": plain_markdown(answer.answer) + sources_block(answer.citations),
+            "content": plain_markdown(answer.answer) + sources_block(answer.citations, answer.freshness()),
             "citations": answer.to_dict()["citations"],
             "refused": answer.refused,
             "refusal": f"{answer.verdict.check}: {answer.verdict.reason}" if answer.verdict else None,
@@ -175,7 +176,7 @@ def _chunks(completion_id: str, events: Iterator[Any], public: Callable[[str], s
                     yield _error(public(item.error), "llm_error")
                     return
                 citations = item.to_dict()["citations"]
-                delta = {"content": sources_block(item.citations), "citations": citations}
+                delta = {"content": sources_block(item.citations, item.freshness()), "citations": citations}
                 yield _chunk(completion_id, delta, "stop", citations=citations, refused=item.refused)
         yield "data: [DONE]\n\n"
     except NewsragError as err:

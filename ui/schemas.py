@@ -123,6 +123,7 @@ class AnswerOut(BaseModel):
     backend: str
     search_query: str
     timings: dict[str, float]
+    newest_cited: date | None = Field(None, description="Publication date of the newest article the answer cites.")
     error: str | None = None
     refusal: RefusalOut | None = Field(None, description="On a refusal: which check refused the answer, and why.")
 

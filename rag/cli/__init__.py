@@ -1,7 +1,8 @@
 """The ``newsrag`` command line: the query side's commands, and the one entry point for all.
 
 ``app`` holds the commands of the query side: ``ingest``, ``remove``, ``articles``, ``ask``,
-``info``, ``doctor`` and the ``model`` group (``corpus``, ``ask``, ``model``; what they share
+``info``, ``doctor``, the ``model`` and ``feeds`` groups and ``watch`` (``corpus``, ``ask``, ``model``,
+``live``; what they share
 is in ``common``). ``main`` adds the commands other packages register under the
 ``newsrag.commands`` entry points (``chat`` and ``serve`` from ``ui.cli``, ``eval`` and
 ``eval-realtimeqa`` from ``evals.cli``; see ``plugins``) and runs the command line, so
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import typer
 
-from rag.cli import model
+from rag.cli import live, model
 from rag.cli.ask import ask
 from rag.cli.corpus import articles, doctor, info, ingest, remove
 from rag.cli.plugins import load_commands
@@ -27,6 +28,7 @@ app = typer.Typer(
 for _command in (ingest, remove, articles, ask, info, doctor):
     app.command()(_command)
 model.register(app)
+live.register(app)
 
 
 def main() -> None:

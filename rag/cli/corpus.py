@@ -19,19 +19,33 @@ from rag.cli.common import ConfigOpt, DataDirOpt, err, fail, guard, open_rag, ou
 
 
 def ingest(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (recursive).")] = None,
+    paths: Annotated[
+        list[str] | None, typer.Argument(help="Files or folders (recursive), or http(s) URLs of article pages.")
+    ] = None,
     samples: Annotated[bool, typer.Option("--samples", help="Ingest the built-in sample articles.")] = False,
     prune: Annotated[bool, typer.Option("--prune", help="Also drop stored files missing from these folders.")] = False,
     config: ConfigOpt = None,
     data_dir: DataDirOpt = None,
 ) -> None:
-    """Add or update articles (.txt .md .html .json .jsonl); unchanged files are skipped."""
+    """Add or update articles (.txt .md .html .json .jsonl, or web pages by URL); unchanged files are skipped."""
     from rag.api import SAMPLES_DIR
+    from rag.cli.live import ingest_urls
 
-    targets = list(paths or []) + ([SAMPLES_DIR] if samples else [])
-    if not targets:
-        fail("nothing to ingest: give files or folders, or --samples for the built-in articles")
+    given = list(paths or [])
+    urls = [p for p in given if p.lower().startswith(("http://", "https://"))]
+    targets = [Path(p) for p in given if p not in urls] + ([SAMPLES_DIR] if samples else [])
+    if not targets and not urls:
+        fail("nothing to ingest: give files, folders or URLs, or --samples for the built-in articles")
     rag = guard(lambda: open_rag(config, data_dir))
+    failed = ingest_urls(rag, urls) if urls else False
+    if targets:
+        failed |= _ingest_files(rag, targets, prune)
+    if failed:
+        raise typer.Exit(1)
+
+
+def _ingest_files(rag: Any, targets: list[Path], prune: bool) -> bool:
+    """Ingest files and folders and print the report; True when a file failed."""
 
     def run() -> Any:
         with progress_bar("ingesting") as progress:
@@ -54,8 +68,7 @@ def ingest(
     if report.removed_files:
         out.print(f"Pruned {len(report.removed_files)} files no longer on disk.")
     out.print(f"Index: {rag.store.count()} chunks in {rag.settings.data_dir}")
-    if report.failed:
-        raise typer.Exit(1)
+    return bool(report.failed)
 
 
 def remove(

@@ -47,6 +47,10 @@ class ChunkTable:
         """Mask of the chunks published within ``window`` (inclusive ``published_day``s) or undated."""
         return ((self.days >= window[0]) & (self.days <= window[1])) | (self.days == UNDATED)
 
+    def dated_within(self, window: tuple[int, int]) -> bool:
+        """Whether any chunk has a known date within ``window``."""
+        return bool(((self.days >= window[0]) & (self.days <= window[1])).any())
+
     def nearest(self, query: Sequence[float], k: int, mask: np.ndarray) -> list[tuple[TextNode, float]]:
         """The ``k`` chunks under ``mask`` most similar to the unit vector ``query``, exactly."""
         rows = np.flatnonzero(mask)

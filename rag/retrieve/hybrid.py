@@ -11,7 +11,8 @@ discards; the fusion itself is a few lines.
 
 Date-aware: given the date a question is asked "as of", chunks of articles published in the
 ``recency_days`` before it — and of undated articles, which may be just as recent — are
-ranked a second time on their own (dense by an exact dot product over the window's chunks,
+ranked a second time on their own, when any article is known to be from the window
+(dense by an exact dot product over the window's chunks,
 BM25 from the same scores with the other chunks masked out), and that ranking joins the fusion with
 ``recency_weight``. Articles known to be older (or newer) are steered down, still found when
 nothing in the window matches. Without an as-of date nothing changes.
@@ -87,7 +88,9 @@ class HybridRetriever:
         q_vec = self._embedder.embed_query(query)
         depth = min(max(k, self._candidates), size)
         window = self._window(as_of)
-        mask = table.inside(window) if window else None
+        # Nothing known to be recent (an old corpus asked as of today): no steering, or the
+        # undated articles alone would be pushed up.
+        mask = table.inside(window) if window and table.dated_within(window) else None
         rankings: list[list[TextNode]] = []
         weights: list[float] = []
         if self._mode in ("dense", "hybrid"):

@@ -14,6 +14,7 @@ the UI share it. The articles themselves are stored by ``NewsRAG.ingest``.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
     from rag.api import NewsRAG
 
 IDLE_CHECK = 60.0  # a watcher looks for newly added feeds at least this often
+
+log = logging.getLogger("newsrag.feeds")
 
 
 class LiveNews:
@@ -133,6 +136,55 @@ class LiveNews:
             if on_pass is not None and any(f.status != "waiting" for f in done.feeds):
                 on_pass(done)
             stop.wait(min(max(self.seconds_to_next(), 1.0), IDLE_CHECK))
+
+
+class Watcher:
+    """The background refresh of ``newsrag serve`` and ``newsrag chat``: a daemon thread running
+    ``LiveNews.watch``; an error (index unavailable, disk full) is logged and retried a minute
+    later instead of ending the thread."""
+
+    def __init__(self, live: LiveNews) -> None:
+        self.live = live
+        self.stop_event = threading.Event()
+        self.passes = 0
+        self.thread = threading.Thread(target=self._run, name="newsrag-feeds", daemon=True)
+
+    def start(self) -> Watcher:
+        self.thread.start()
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.stop_event.set()
+        self.thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self.stop_event.is_set():
+            try:
+                self.live.watch(self.stop_event, on_pass=self._log)
+            except Exception as err:  # the thread must outlive any one failed pass
+                log.warning("feed refresh failed: %s (retrying in %.0f s)", err, IDLE_CHECK)
+                self.stop_event.wait(IDLE_CHECK)
+
+    def _log(self, done: Pass) -> None:
+        self.passes += 1
+        for feed in done.feeds:
+            if feed.status == "failed":
+                log.warning("feed %s: %s", feed.url, feed.reason)
+            elif feed.status != "waiting":
+                log.info("feed %s: %d new article(s)", feed.url, feed.stored)
+
+
+def start_watching(live: LiveNews) -> Watcher | None:
+    """Start the background refresh when the ``feed_refresh`` setting allows it; its lines go
+    to stderr next to the server's own log unless logging is configured otherwise."""
+    if not live.settings.feed_refresh:
+        return None
+    if not log.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s:     %(message)s"))  # uvicorn's layout
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+    return Watcher(live).start()
 
 
 def every_text(seconds: float) -> str:

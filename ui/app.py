@@ -26,6 +26,7 @@ from index.errors import NewsragError
 from index.load import SUPPORTED_SUFFIXES
 from rag.api import NewsRAG
 from rag.types import Answer, Queued, Retrieved, asked_on
+from ui.feeds_tab import build_live_section
 from ui.redact import hide_paths
 from ui.render import (
     ARTICLE_COLUMNS,
@@ -295,6 +296,7 @@ def build_app(rag: NewsRAG) -> gr.Blocks:
                     elem_id="nr-upload",
                 )
                 upload_result = gr.Markdown(elem_id="nr-upload-result")
+                live = build_live_section(rag, ui.public, s.feed_every)
                 search = gr.Textbox(placeholder="Search headlines, sources, dates, files…", show_label=False)
                 table = gr.Dataframe(headers=ARTICLE_COLUMNS, interactive=False, wrap=True, elem_id="nr-articles")
                 with gr.Row():
@@ -336,7 +338,10 @@ def build_app(rag: NewsRAG) -> gr.Blocks:
         delete.click(
             ui.delete, [picked, search], [*corpus_outputs, upload_result], concurrency_id="ingest", **hidden
         ).then(**refresh)
+        for event in live.events:  # pages fetched, feeds followed or refreshed: the table shows them
+            event.then(ui.corpus_view, search, corpus_outputs, queue=False, **hidden).then(**refresh)
         top_k.change(ui.settings_text, top_k, settings_md, queue=False, **hidden)
         app.load(ui.corpus_view, None, corpus_outputs, **hidden).then(ui.settings_text, top_k, settings_md, **hidden)
+        app.load(live.load, None, live.load_outputs, **hidden)
         gr.api(ui.ask_api, api_name="ask", concurrency_id="answer")
     return app

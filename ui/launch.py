@@ -106,6 +106,9 @@ def launch(
     from ui.app import build_app
 
     warm_up(rag)
+    from rag.live import start_watching
+
+    start_watching(rag.live)  # followed feeds refresh in the background (a daemon thread)
     policy = HostPolicy(host, rag.settings.allowed_hosts, rag.settings.allowed_origins)
     app = build_app(rag)
     app.queue(default_concurrency_limit=1)

@@ -1,7 +1,8 @@
 """The REST routes: ask (JSON or server-sent events), articles (upload, list, delete), probes.
 
-``POST /api/articles`` ingests before it replies; with ``?wait=false`` it saves the files,
-replies 202 with a job id and ``status_url``, and ingests in the background (``ui.jobs``);
+``POST /api/articles`` ingests before it replies (files in ``files``, web pages in ``urls``);
+with ``?wait=false`` it saves the files, replies 202 with a job id and ``status_url``, and
+ingests them in the background (``ui.jobs``; pages are fetched before the reply either way);
 ``GET /api/articles/jobs/{job_id}`` tells the job's progress and, once done, the same
 per-file results.
 
@@ -23,14 +24,15 @@ from contextlib import ExitStack
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, HTTPException, Query, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Query, UploadFile
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from index.errors import LimitError, NewsragError
+from index.errors import InputError, LimitError, NewsragError
 from index.types import IngestReport
 from rag.types import Answer, Hit, Queued, Retrieved
 from ui import schemas
 from ui.context import BusyError, ServerContext, SlotStream, error_response
+from ui.feeds_api import pass_body
 from ui.jobs import UploadJob
 from ui.uploads import Staged, file_problem, ingest_staged, stage
 
@@ -115,13 +117,27 @@ def router(ctx: ServerContext) -> APIRouter:
         responses={202: {"model": schemas.UploadJobOut, "description": "With wait=false: the upload's job"}},
     )
     def upload(
-        files: Annotated[list[UploadFile], File(description="Article files to ingest.", min_length=1)],
+        files: Annotated[list[UploadFile] | None, File(description="Article files to ingest.")] = None,
+        urls: Annotated[
+            list[str] | None,
+            Form(description="Web pages to fetch and ingest (http/https; repeat the field for several)."),
+        ] = None,
         wait: Annotated[
             bool, Query(description="false: save the files, reply 202 with a job to poll, ingest in the background.")
         ] = True,
     ) -> Any:
-        """Ingest uploaded files; one result per file (a bad file is reported, the rest still lands)."""
+        """Ingest uploaded files and web pages; one result per file and per URL (a bad one is
+        reported, the rest still lands). Pages are fetched before the reply, also with wait=false."""
+        files = files or []
+        links = [u.strip() for u in urls or [] if u.strip()]
+        if not files and not links:
+            raise InputError("nothing to ingest: send article files in `files` or web page addresses in `urls`")
         most = rag.settings.max_upload_files
+        if len(links) > most:
+            raise LimitError(f"{len(links)} URLs in one request, over the limit of {most}: send fewer at once")
+        fetched = pass_body(rag.live.ingest_urls(links), ctx.public)["urls"] if links else []
+        if not files:
+            return {"files": [], "urls": fetched, **_totals(fetched)}
         if len(files) > most:
             raise LimitError(
                 f"{len(files)} files in one upload, over the limit of {most}: send them in smaller batches "
@@ -132,7 +148,8 @@ def router(ctx: ServerContext) -> APIRouter:
                 stack.callback(f.file.close)
             staged = stage(rag, [(f.filename or "upload", f.file) for f in files])
         if wait:
-            return _upload_body(ingest_staged(rag, staged), ctx.public)
+            body = _upload_body(ingest_staged(rag, staged), ctx.public)
+            return {**body, "urls": fetched, **_totals(fetched, body)}
         job = ctx.jobs.submit(staged.total, lambda job: _run_upload(rag, staged, job, ctx.public))
         if job is None:
             staged.discard()
@@ -141,7 +158,7 @@ def router(ctx: ServerContext) -> APIRouter:
                 "(GET its status_url)"
             )
         url = f"/api/articles/jobs/{job.job_id}"
-        body = {"job_id": job.job_id, "state": job.state, "status_url": url}
+        body = {"job_id": job.job_id, "state": job.state, "status_url": url, "urls": fetched}
         return JSONResponse(body, status_code=202, headers={"Location": url})
 
     @api.get("/articles/jobs/{job_id}", response_model=schemas.UploadJobStatus, response_model_exclude_none=True)
@@ -181,6 +198,14 @@ def _upload_body(report: IngestReport, public: Callable[[str], str]) -> dict[str
         for r in report.files
     ]
     return {"files": out, "articles": report.articles, "chunks": report.chunks, "failed": len(report.failed)}
+
+
+def _totals(urls: list[dict[str, Any]], files: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The totals of an upload reply with its URL results counted in (articles, failed)."""
+    stored = sum(1 for u in urls if u["status"] in ("stored", "updated"))
+    failed = sum(1 for u in urls if u["status"] == "failed")
+    files = files or {"articles": 0, "chunks": 0, "failed": 0}
+    return {"articles": files["articles"] + stored, "chunks": files["chunks"], "failed": files["failed"] + failed}
 
 
 def _run_upload(rag: Any, staged: Staged, job: UploadJob, public: Callable[[str], str]) -> dict[str, Any]:

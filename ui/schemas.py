@@ -153,8 +153,79 @@ class FileOut(BaseModel):
     reason: str = ""
 
 
+class UrlOut(BaseModel):
+    url: str
+    status: Literal["stored", "updated", "unchanged", "copy", "known", "failed"] = Field(
+        description="stored (new article), updated, unchanged, copy (the same article is stored under stored_as), "
+        "known (fetched before), failed (see reason)."
+    )
+    title: str = ""
+    reason: str = ""
+    stored_as: str = Field("", description="The URL the article is stored under (its canonical URL).")
+
+
+class FeedOut(BaseModel):
+    url: str
+    title: str
+    kind: str = Field(description="rss, atom, json or sitemap (empty until the first refresh).")
+    every: str = Field(description="Refresh interval, e.g. 30m.")
+    last_checked: str | None
+    last_success: str | None
+    next_due: str
+    last_error: str | None
+    failures: int = Field(description="Refreshes in a row that failed (the wait doubles with each).")
+    stored: int = Field(description="Articles stored from this feed so far.")
+
+
+class FeedList(BaseModel):
+    feeds: list[FeedOut]
+
+
+class FeedRefreshOut(BaseModel):
+    url: str
+    status: Literal["refreshed", "unchanged", "failed", "waiting"]
+    title: str = ""
+    entries: int = 0
+    pages: list[UrlOut] = []
+    reason: str = ""
+    warnings: list[str] = []
+
+
+class PassOut(BaseModel):
+    """What one fetch pass did: per URL, per feed, and what was stored."""
+
+    urls: list[UrlOut]
+    feeds: list[FeedRefreshOut]
+    articles: int = Field(description="Articles stored or updated.")
+    embedded: int = Field(description="Passages embedded (0 when nothing new came).")
+    requests: int = Field(description="HTTP requests made (robots.txt included).")
+    seconds: float
+
+
+class FeedIn(BaseModel):
+    url: str = Field(max_length=2000, description="The feed's URL: RSS, Atom, JSON Feed or a news sitemap.")
+    every: str | None = Field(None, max_length=20, description="Refresh interval (30m, 2h, 1d); default the setting.")
+    refresh: bool = Field(True, description="Refresh it now and include what was stored in the reply.")
+
+
+class FeedAdded(BaseModel):
+    feed: FeedOut
+    new: bool = Field(description="false when the feed was already followed (its interval is updated).")
+    refresh: PassOut | None = None
+
+
+class RefreshIn(BaseModel):
+    urls: list[str] | None = Field(None, max_length=200, description="Feeds to refresh (default: all followed).")
+
+
+class FeedRemoved(BaseModel):
+    url: str
+    removed: bool
+
+
 class UploadOut(BaseModel):
     files: list[FileOut]
+    urls: list[UrlOut] = Field([], description="One result per URL given in the `urls` field.")
     articles: int = Field(description="Articles added or updated by this upload.")
     chunks: int = Field(description="Passages embedded by this upload.")
     failed: int
@@ -166,6 +237,7 @@ class UploadJobOut(BaseModel):
     job_id: str
     state: Literal["queued", "running", "done", "failed"]
     status_url: str = Field(description="GET it for the job's progress and, when done, its results.")
+    urls: list[UrlOut] = Field([], description="The pages of the `urls` field: fetched before this reply.")
 
 
 class UploadJobStatus(BaseModel):

@@ -34,7 +34,7 @@ from index.errors import (
     NewsragError,
 )
 from rag.api import NewsRAG
-from ui import openai_api, rest
+from ui import feeds_api, openai_api, rest
 from ui.context import BusyError, ServerContext, error_response
 from ui.guard import HostGuard
 from ui.launch import WarmUp, host_policy, warm_up
@@ -201,6 +201,7 @@ def create_app(rag: NewsRAG, *, ui: bool = True, warm: WarmUp | None = None) -> 
     app.include_router(rest.probes(ctx))
     app.include_router(rest.router(ctx), dependencies=auth)
     app.include_router(openai_api.router(ctx), dependencies=auth)
+    app.include_router(feeds_api.router(ctx), dependencies=auth)
     app.include_router(rest.not_found())  # JSON 404s under /api and /v1 instead of the UI's page
 
     upload_cap = int(s.max_upload_files * s.max_upload_mb * 1_000_000) + 1_000_000
@@ -267,9 +268,15 @@ def serve(rag: NewsRAG, *, allow_remote: bool = False, ui: bool = True) -> None:
     """Run the server until interrupted (uvicorn, one process)."""
     import uvicorn
 
+    from rag.live import start_watching
     from ui.launch import check_host
 
     s = rag.settings
     check_host(s.host, allow_remote, has_key=s.api_key is not None)
     app = create_app(rag, ui=ui)
-    uvicorn.run(app, host=s.host, port=s.port, log_level="info", proxy_headers=False, server_header=False)
+    watcher = start_watching(rag.live)  # followed feeds refresh in the background
+    try:
+        uvicorn.run(app, host=s.host, port=s.port, log_level="info", proxy_headers=False, server_header=False)
+    finally:
+        if watcher is not None:
+            watcher.stop()

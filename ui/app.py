@@ -217,6 +217,7 @@ def _finish(turn: Turn, answer: Answer, public: Callable[[str], str]) -> None:
     turn.answer, turn.refused, turn.error = answer.answer, answer.refused, public(answer.error)
     turn.refusal = answer.verdict.reason if answer.verdict else ""
     turn.citations = list(answer.citations)
+    turn.freshness = answer.freshness()
     turn.timings = dict(answer.timings)
     turn.hits = list(answer.sources) or turn.hits
     turn.search_query = answer.search_query or turn.search_query

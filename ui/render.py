@@ -37,6 +37,7 @@ class Turn:
     error: str = ""
     timings: dict[str, float] = field(default_factory=dict)
     ahead: int = 0  # answers ahead of this one while it waits for the model
+    freshness: str = ""  # how recent the newest cited article is ("Newest cited article: …")
 
     @property
     def done(self) -> bool:
@@ -92,6 +93,8 @@ def message_html(turn: Turn, streaming_text: str = "") -> str:
         )
     else:
         parts.append(f'<div class="nr-answer">{answer_html(turn.answer, turn.number)}</div>')
+        if turn.freshness:
+            parts.append(f'<div class="nr-freshness">{html.escape(turn.freshness)}</div>')
     if turn.done and turn.timings:
         shown = [(k.replace("_", " "), v) for k, v in turn.timings.items() if k in ("queued", "first_token", "total")]
         if shown:

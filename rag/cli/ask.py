@@ -28,7 +28,9 @@ def ask(
     top_k: Annotated[int | None, typer.Option("--top-k", help="Passages to use.")] = None,
     as_of: Annotated[
         str | None,
-        typer.Option("--as-of", help="Ask as of this date, YYYY-MM-DD: that week's articles rank first."),
+        typer.Option(
+            "--as-of", help="Ask as of this date, YYYY-MM-DD (default today): that week's articles rank first."
+        ),
     ] = None,
     config: ConfigOpt = None,
     data_dir: DataDirOpt = None,
@@ -43,13 +45,13 @@ def ask(
         from rich.live import Live
         from rich.text import Text
 
-        from rag.types import Answer
+        from rag.types import Answer, asked_on
 
         final = None
         live_text = Text()
         show_live = not as_json and out.is_terminal
         with Live(live_text, console=out, transient=True, refresh_per_second=12) if show_live else _null():
-            for item in rag.stream(question, as_of=when):
+            for item in rag.stream(question, as_of=asked_on(when, rag.settings.answer_as_of_today)):
                 if isinstance(item, Answer):
                     final = item
                 elif show_live:
@@ -83,7 +85,11 @@ def _print_answer(answer: Any) -> None:
         for c in answer.citations:
             date = f", {c.published_at}" if c.published_at else ""
             out.print(f" \\[{c.n}] [bold]{escape(c.title)}[/] ({escape(short_path(c.source))}{date})")
+            if c.url and c.url != c.source:
+                out.print(f"     {escape(c.url)}", style="dim")
             out.print(f"     “{escape(c.quote)}”", style="dim")
+        if fresh := answer.freshness():
+            out.print(f"[dim]{escape(fresh)}[/]")
     t = answer.timings
     first = f", first token {t['first_token']:.1f}s" if "first_token" in t else ""
     out.print(

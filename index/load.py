@@ -19,7 +19,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -222,16 +222,28 @@ class HtmlText:
     site_name: str | None = None
 
 
-def read_html(html: str, url: str | None = None) -> HtmlText:
+def read_html(html: str, url: str | None = None, guess_date: bool = True) -> HtmlText:
     """Main text and metadata of an HTML page; ``text`` is "" when trafilatura finds no article.
 
     One reading for an uploaded HTML file and a fetched page alike, so both are stored the same.
-    ``url``, when known, lets the date be read from the address too.
+    ``url``, when known, lets the date be read from the address too. ``guess_date=False`` keeps
+    htmldate to the page's metadata, markup and URL: its extensive search also reads dates out
+    of the prose ("until the end of 2025" becomes 2025-01-01), worse than a caller's fallback.
     """
     import trafilatura
 
+    date_params = None
+    if not guess_date:
+        today = datetime.now().astimezone().date().isoformat()
+        date_params = {"original_date": True, "extensive_search": False, "max_date": today}
     doc = trafilatura.bare_extraction(
-        html, url=url, with_metadata=True, include_comments=False, include_tables=False, favor_precision=True
+        html,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=False,
+        favor_precision=True,
+        date_extraction_params=date_params,
     )
     if doc is None:
         return HtmlText(text="", url=url)

@@ -61,18 +61,7 @@ def read_rss_atom(body: bytes, url: str) -> RawFeed:
     warnings: list[str] = []
     error = result.get("bozo_exception") if result.get("bozo") else None
     if isinstance(error, xml.sax.SAXException):
-        if not entries:
-            raise FeedError(
-                f"{url}: the feed is not well-formed XML ({short(str(error), 80)}) and no entry could be read: "
-                "check the URL, or try again if the download was cut short"
-            )
-        # feedparser's lenient parser keeps the entry the cut fell in: its link may be cut too.
-        if not _CLOSING_TAG_AT_END.search(body[-1024:]) and len(entries) > 1:
-            entries.pop()
-        warnings.append(
-            f"{url}: the feed is not well-formed XML ({short(str(error), 80)}): "
-            f"kept the {len(entries)} entries read before the error"
-        )
+        warnings.append(_keep_what_was_read(entries, body, f"{url}: the feed", error))
     if not version and not entries:
         raise FeedError(f"{url} {NOT_A_FEED} (no feed found in its XML): check the URL")
     raw: list[RawEntry] = []
@@ -174,15 +163,14 @@ def read_sitemap(body: bytes, url: str) -> RawFeed:
     from lxml import etree
 
     options: dict[str, Any] = {"resolve_entities": False, "no_network": True, "load_dtd": False}
-    warnings: list[str] = []
+    error: Exception | None = None
     try:
         root = etree.fromstring(body, etree.XMLParser(**options))
     except etree.XMLSyntaxError as err:
+        error = err
         root = etree.fromstring(body, etree.XMLParser(recover=True, **options))
-        problem = f"{url}: the sitemap is not well-formed XML ({short(str(err), 80)})"
         if root is None:
-            raise FeedError(f"{problem}: check the URL") from None
-        warnings.append(f"{problem}: kept what could be read")
+            raise _nothing_read(f"{url}: the sitemap", err) from None
     if _local(root.tag) == "sitemapindex":
         locs = [_child_text(sitemap, "loc") for sitemap in root if _local(sitemap.tag) == "sitemap"]
         examples = ", ".join(short(loc, 80) for loc in locs if loc)[:300]
@@ -211,7 +199,29 @@ def read_sitemap(body: bytes, url: str) -> RawFeed:
                 bad_date=bool(raw_date) and published is None,
             )
         )
+    warnings = [_keep_what_was_read(entries, body, f"{url}: the sitemap", error)] if error else []
     return RawFeed("sitemap", publication, entries, warnings)
+
+
+def _keep_what_was_read(entries: list[Any], body: bytes, what: str, error: Exception) -> str:
+    """The warning for a body that is not well-formed XML; ``FeedError`` when nothing was read.
+
+    Lenient parsers keep the entry a cut-off download ends in, and its link may be cut too:
+    when the body does not end with a closing tag, that last entry goes.
+    """
+    if not _CLOSING_TAG_AT_END.search(body[-1024:]) and len(entries) > 1:
+        entries.pop()
+    if not entries:
+        raise _nothing_read(what, error)
+    reason = short(str(error), 80)
+    return f"{what} is not well-formed XML ({reason}): kept the {len(entries)} entries read before the error"
+
+
+def _nothing_read(what: str, error: Exception) -> FeedError:
+    return FeedError(
+        f"{what} is not well-formed XML ({short(str(error), 80)}) and no entry could be read: "
+        "check the URL, or try again if the download was cut short"
+    )
 
 
 def _local(tag: object) -> str:

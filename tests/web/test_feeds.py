@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -76,6 +77,19 @@ def test_atom_prefers_the_alternate_html_link_and_falls_back_to_updated() -> Non
     assert entry.entry_id == "tag:example.com,2024:storm"
     assert entry.published_at == date(2024, 11, 21)
     assert entry.summary == "Winds of 120 km/h."
+
+
+def test_rss_1_0_rdf_with_dc_date() -> None:
+    body = b"""<?xml version="1.0"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/"
+         xmlns:dc="http://purl.org/dc/elements/1.1/">
+<channel rdf:about="https://example.com/"><title>RDF News</title></channel>
+<item rdf:about="https://example.com/x"><title>X</title><link>https://example.com/x</link>
+<dc:date>2024-11-02T10:00:00Z</dc:date></item>
+</rdf:RDF>"""
+    feed = parse_feed(body, url=FEED_URL)
+    assert (feed.kind, feed.title) == ("rss", "RDF News")
+    assert [(e.url, e.published_at) for e in feed.entries] == [("https://example.com/x", date(2024, 11, 2))]
 
 
 def test_json_feed_1_1_uses_url_else_external_url_and_reads_dates() -> None:
@@ -267,16 +281,25 @@ def test_plain_text_is_refused() -> None:
         parse_feed(b"  \n", url="https://example.com/x")
 
 
-def test_truncated_rss_keeps_complete_entries_with_a_warning() -> None:
-    items = "".join(
-        f"<item><title>Story {i}</title><link>https://example.com/story-{i}</link></item>" for i in range(5)
-    )
-    body = rss_items(items)
+def sitemap_urls(items: str) -> bytes:
+    return f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{items}</urlset>'.encode()
+
+
+@pytest.mark.parametrize(
+    ("make", "item"),
+    [
+        (rss_items, "<item><title>Story {i}</title><link>https://example.com/story-{i}</link></item>"),
+        (sitemap_urls, "<url><loc>https://example.com/story-{i}</loc></url>"),
+    ],
+    ids=["rss", "sitemap"],
+)
+def test_truncated_body_keeps_the_complete_entries_with_a_warning(make: Callable[[str], bytes], item: str) -> None:
+    body = make("".join(item.format(i=i) for i in range(5)))
     cut = body[: body.index(b"story-4") + 3]  # inside the last entry's link
     feed = parse_feed(cut, url=FEED_URL)
     assert [e.url for e in feed.entries] == [f"https://example.com/story-{i}" for i in range(4)]
-    assert len(feed.warnings) == 1 and "not well-formed XML" in feed.warnings[0]
-    assert "kept the 4 entries" in feed.warnings[0]
+    (warning,) = feed.warnings
+    assert "is not well-formed XML" in warning and "kept the 4 entries read before the error" in warning
 
 
 def test_truncated_before_any_entry_is_an_error() -> None:

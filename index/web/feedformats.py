@@ -214,7 +214,7 @@ def _keep_what_was_read(entries: list[Any], body: bytes, what: str, error: Excep
     if not entries:
         raise _nothing_read(what, error)
     reason = short(str(error), 80)
-    return f"{what} is not well-formed XML ({reason}): kept the {len(entries)} entries read before the error"
+    return f"{what} is not well-formed XML ({reason}): kept the {len(entries)} entries that could be read"
 
 
 def _nothing_read(what: str, error: Exception) -> FeedError:

@@ -16,8 +16,9 @@ sorting above every real story. Only the ``limit`` newest entries are returned.
 
 Hostile or wrong bodies: an XML body whose DTD declares entities (billion laughs, external
 entities) is refused before any parser expands them; an HTML page or plain text gets an
-error naming the page's own feed links when it has some; a truncated feed keeps the entries
-read before the cut (dropping the last, possibly cut, one) with a warning. Parsing time and
+error naming the page's own feed links when it has some; a feed that is not well-formed
+keeps what the lenient parsers read, with a warning (a cut-off one drops its last, possibly
+cut, entry); one with no readable entry is an error. Parsing time and
 memory grow with the body (about 0.3 s and 3 MB per thousand RSS items, measured): the size
 cap on fetched bodies bounds them. No network and no file access: bytes in, ``ParsedFeed`` out.
 """

@@ -299,7 +299,17 @@ def test_truncated_body_keeps_the_complete_entries_with_a_warning(make: Callable
     feed = parse_feed(cut, url=FEED_URL)
     assert [e.url for e in feed.entries] == [f"https://example.com/story-{i}" for i in range(4)]
     (warning,) = feed.warnings
-    assert "is not well-formed XML" in warning and "kept the 4 entries read before the error" in warning
+    assert "is not well-formed XML" in warning and "kept the 4 entries that could be read" in warning
+
+
+def test_complete_feed_with_an_undeclared_entity_keeps_every_entry() -> None:
+    # Common in the wild: HTML's &nbsp; in RSS. The strict parser stops; the lenient one reads on.
+    item = "<item><title>Story&nbsp;{i}</title><link>https://example.com/s{i}</link></item>"
+    items = "".join(item.format(i=i) for i in range(3))
+    feed = parse_feed(rss_items(items), url=FEED_URL)
+    assert [e.title for e in feed.entries] == ["Story 0", "Story 1", "Story 2"]
+    (warning,) = feed.warnings
+    assert "undefined entity" in warning and "kept the 3 entries" in warning
 
 
 def test_truncated_before_any_entry_is_an_error() -> None:

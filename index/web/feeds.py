@@ -37,9 +37,10 @@ from index.types import web_link
 from index.web.feedformats import NOT_A_FEED, RawFeed, read_json_feed, read_rss_atom, read_sitemap, short
 from index.web.types import FeedEntry, FeedError, ParsedFeed
 
-# Media types a page uses to link its feeds (<link rel="alternate" type="...">).
+# Media types a page uses to link its feeds (<link rel="alternate" type="...">). Not plain
+# application/json: on WordPress sites that alternate is the REST API's view of the page.
 FEED_LINK_TYPES = frozenset(
-    {"application/rss+xml", "application/atom+xml", "application/feed+json", "application/json", "application/rdf+xml"}
+    {"application/rss+xml", "application/atom+xml", "application/feed+json", "application/rdf+xml"}
 )
 _HTML_START = re.compile(r"<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]", re.IGNORECASE)
 _ENTITY_DECL = re.compile(r"<!ENTITY", re.IGNORECASE)

@@ -250,6 +250,7 @@ def test_html_page_error_names_its_feed_links() -> None:
 <link rel="Alternate" type="application/atom+xml; charset=utf-8" href="https://news.example.com/atom.xml">
 <link rel="alternate" type="application/rss+xml" href="javascript:alert(1)">
 <link rel="alternate" hreflang="fr" href="https://news.example.com/fr/">
+<link rel="alternate" type="application/json" href="https://news.example.com/wp-json/wp/v2/pages/12">
 </head><body><p>Hello</p></body></html>"""
     with pytest.raises(FeedError) as err:
         parse_feed(page, url="https://news.example.com/world/", content_type="text/html")
@@ -257,7 +258,7 @@ def test_html_page_error_names_its_feed_links() -> None:
     assert "is not an RSS, Atom, JSON Feed or sitemap" in message
     assert "https://news.example.com/feeds/world.rss" in message
     assert "https://news.example.com/atom.xml" in message
-    assert "javascript" not in message and "/fr/" not in message
+    assert "javascript" not in message and "/fr/" not in message and "wp-json" not in message
     assert page_feed_links(page, "https://news.example.com/world/") == [
         "https://news.example.com/feeds/world.rss",
         "https://news.example.com/atom.xml",

@@ -9,8 +9,8 @@ turns "until the end of 2025" into 2025-01-01). The title is the page's, else th
 The site name is ``og:site_name`` (else trafilatura's guess), else the host without ``www.``.
 
 ``Page.url`` is the page's canonical link (``<link rel=canonical>``, else ``og:url``,
-resolved against the page's URL) when it is an http(s) link, else the URL the page came
-from. A canonical link may name another host (a syndicated copy names its original):
+resolved against the page's URL) when it is an http(s) link other than a site's home page,
+else the URL the page came from. A canonical link may name another host (a syndicated copy names its original):
 ``fetched_from`` keeps what was actually asked for.
 
 A page whose cleaned text is under ``MIN_WORDS`` words (a navigation page, a login or
@@ -124,9 +124,16 @@ def _head_links(html: str, url: str) -> tuple[str, str]:
             site_name = " ".join(str(meta.get("content") or "").split())
     for candidate in candidates:
         canonical = _absolute(url, candidate)
-        if canonical:
+        # Some sites name their home page as every article's canonical: that would make all
+        # their articles one URL.
+        if canonical and not (_is_root(canonical) and not _is_root(url)):
             return canonical, site_name
     return "", site_name
+
+
+def _is_root(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.path in ("", "/") and not parts.query
 
 
 def _absolute(base: str, link: str) -> str:

@@ -78,10 +78,23 @@ def test_page_without_metadata_falls_back_to_the_feed_entry_and_host() -> None:
     assert page.author is None
 
 
-def test_javascript_canonical_is_ignored() -> None:
-    head = '<link rel="canonical" href="javascript:alert(1)"><meta property="og:url" content="file:///etc/passwd">'
-    page = extract_page(article_page(head), url="https://example.com/a")
-    assert page.url == "https://example.com/a"
+@pytest.mark.parametrize(
+    "head",
+    [
+        '<link rel="canonical" href="javascript:alert(1)"><meta property="og:url" content="file:///etc/passwd">',
+        '<link rel="canonical" href="https://example.com/">',  # a site naming its home page on every article
+    ],
+    ids=["not-http", "home-page"],
+)
+def test_unusable_canonical_is_ignored(head: str) -> None:
+    page = extract_page(article_page(head), url="https://example.com/news/a")
+    assert page.url == "https://example.com/news/a"
+
+
+def test_og_url_is_the_canonical_when_there_is_no_link() -> None:
+    head = '<meta property="og:url" content="https://example.com/news/a-story">'
+    page = extract_page(article_page(head), url="https://m.example.com/news/a-story?amp=1")
+    assert page.url == "https://example.com/news/a-story"
 
 
 @pytest.mark.parametrize(

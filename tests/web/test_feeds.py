@@ -235,6 +235,18 @@ def test_external_entity_is_refused_and_the_file_never_read(tmp_path: Path) -> N
         assert "TOP-SECRET-TOKEN" not in str(err.value)
 
 
+def test_doctype_without_entity_declarations_is_accepted() -> None:
+    # RSS 0.91's DOCTYPE names an external DTD: harmless as long as nothing loads it.
+    body = rss_items("<item><title>a</title><link>https://example.com/a</link></item>").replace(
+        b"<rss",
+        b'<!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN" '
+        b'"http://my.netscape.com/publish/formats/rss-0.91.dtd"><rss',
+        1,
+    )
+    feed = parse_feed(body, url=FEED_URL)
+    assert [e.url for e in feed.entries] == ["https://example.com/a"]
+
+
 def test_body_naming_a_local_file_is_parsed_not_opened(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # feedparser.parse(bytes) opens the file the bytes name when one exists; parse_feed must not.
     monkeypatch.chdir(tmp_path)

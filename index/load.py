@@ -19,7 +19,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -164,7 +164,7 @@ def split_articles(text: str, markdown: bool = False) -> list[tuple[str, str]]:
         title = lines[0].strip().lstrip("#").strip()
         body = lines[1] if len(lines) > 1 else ""
         if not _looks_like_headline(title):
-            body, title = block, _title_from_text(block)
+            body, title = block, title_from_text(block)
         pairs.append((title, body))
     return pairs
 
@@ -174,7 +174,8 @@ def _looks_like_headline(line: str) -> bool:
     return (0 < len(line) <= 200 and not line.endswith((".", ",", ";", ":"))) or line.startswith("#")
 
 
-def _title_from_text(text: str) -> str:
+def title_from_text(text: str) -> str:
+    """A headline for text that has none: its first sentence, at most 120 characters."""
     first = re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0]
     return first[:120].strip()
 
@@ -209,29 +210,59 @@ def _article(
     )
 
 
-def _from_html(html: str, path: Path) -> Article:
+@dataclass(frozen=True)
+class HtmlText:
+    """What trafilatura reads from an HTML page: its main text (not yet cleaned) and metadata."""
+
+    text: str
+    title: str = ""
+    url: str | None = None  # the page's canonical link, else the ``url`` it was read with
+    published_at: date | None = None
+    author: str | None = None
+    site_name: str | None = None
+
+
+def read_html(html: str, url: str | None = None, guess_date: bool = True) -> HtmlText:
+    """Main text and metadata of an HTML page; ``text`` is "" when trafilatura finds no article.
+
+    One reading for an uploaded HTML file and a fetched page alike, so both are stored the same.
+    ``url``, when known, lets the date be read from the address too. ``guess_date=False`` keeps
+    htmldate to the page's metadata, markup and URL: its extensive search also reads dates out
+    of the prose ("until the end of 2025" becomes 2025-01-01), worse than a caller's fallback.
+    """
     import trafilatura
 
+    date_params = None
+    if not guess_date:
+        today = datetime.now().astimezone().date().isoformat()
+        date_params = {"original_date": True, "extensive_search": False, "max_date": today}
     doc = trafilatura.bare_extraction(
-        html, with_metadata=True, include_comments=False, include_tables=False, favor_precision=True
-    )
-    text = getattr(doc, "text", None) if doc is not None else None
-    if not text:
-        text = _html_fallback_text(html)
-    title = (getattr(doc, "title", None) or "") if doc is not None else ""
-    title = title or _title_from_text(text)
-    url = getattr(doc, "url", None) if doc is not None else None
-    raw_date = getattr(doc, "date", None) if doc is not None else None
-    author = getattr(doc, "author", None) if doc is not None else None
-    return _article(
-        title,
-        text,
-        path,
-        0,
+        html,
         url=url,
-        published=parse_date(raw_date) if raw_date else None,
-        author=author,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=False,
+        favor_precision=True,
+        date_extraction_params=date_params,
     )
+    if doc is None:
+        return HtmlText(text="", url=url)
+    raw_date = getattr(doc, "date", None)
+    return HtmlText(
+        text=getattr(doc, "text", None) or "",
+        title=getattr(doc, "title", None) or "",
+        url=getattr(doc, "url", None),
+        published_at=parse_date(raw_date) if raw_date else None,
+        author=getattr(doc, "author", None),
+        site_name=getattr(doc, "sitename", None),
+    )
+
+
+def _from_html(html: str, path: Path) -> Article:
+    page = read_html(html)
+    text = page.text or _html_fallback_text(html)
+    title = page.title or title_from_text(text)
+    return _article(title, text, path, 0, url=page.url, published=page.published_at, author=page.author)
 
 
 def _html_fallback_text(html: str) -> str:
@@ -303,7 +334,7 @@ def _from_record(record: dict[str, Any], path: Path, ordinal: int, warnings: lis
         warnings.append(f"{where}: no 'text' (or 'body') field: record skipped")
         return None
     title = _first(record, _TITLE_KEYS)
-    title = str(title).strip() if title else _title_from_text(text)
+    title = str(title).strip() if title else title_from_text(text)
     url = _first(record, ("url", "link"))
     raw_date = _first(record, _DATE_KEYS)
     published = parse_date(str(raw_date)) if raw_date is not None else None

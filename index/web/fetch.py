@@ -209,7 +209,7 @@ class Fetcher:
         where = str(target.url)
         length = response.headers.get("content-length", "").strip()
         if length.isdigit() and int(length) > cap and not truncate:
-            raise FetchError(where, f"the body is {_size(int(length))}, over the {_size(cap)} cap: {_CAP_HINT}")
+            raise FetchError(where, f"the body is {int(length):,} bytes, over the {_size(cap)} cap: {_CAP_HINT}")
         try:
             inflater = Inflater(response.headers.get("content-encoding", ""))
         except EncodingError as err:

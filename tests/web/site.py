@@ -89,7 +89,7 @@ class TestSite:
         # A client that gave up (timeout, size cap) makes the handler's write fail: expected here.
         self._server.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
         self.port: int = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, name="test-site", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="test-site", daemon=True)
         self._thread.start()
 
     # -- what tests call ------------------------------------------------------------------

@@ -136,6 +136,9 @@ def vet(url: str, resolve: Resolver, allow_private: bool) -> Target:
         raise FetchError(url, f"cannot resolve {host} ({detail}): check the host name") from None
     if not addresses:
         raise FetchError(url, f"cannot resolve {host} (no addresses): check the host name")
+    for address in addresses:
+        if not _is_ip(address):
+            raise FetchError(url, f"cannot resolve {host} (the resolver gave {address!r}, not an IP address)")
     if not allow_private:
         for address in addresses:
             kind = address_kind(address)

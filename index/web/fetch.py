@@ -102,6 +102,8 @@ class Fetcher:
 
         Returns ``Fetched(status=304)`` when the server says the resource is unchanged.
         """
+        if self._closed:
+            raise RuntimeError("this Fetcher is closed")
         headers = {"Accept": accept}
         if etag:
             headers["If-None-Match"] = etag
@@ -130,6 +132,12 @@ class Fetcher:
             last_modified=answer.headers.get("last-modified"),
             charset=charset,
         )
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def close(self) -> None:
         with self._lock:
@@ -295,7 +303,7 @@ class Fetcher:
         # shared pool could reuse a TLS connection checked for one name to talk to another name.
         with self._lock:
             if self._closed:
-                raise FetchError(str(target.url), "the fetcher is closed")
+                raise RuntimeError("this Fetcher is closed")  # a caller's bug, not the site's fault
             client = self._clients.get(target.origin)
             if client is None:
                 client = httpx.Client(trust_env=False, follow_redirects=False, timeout=self.policy.timeout)

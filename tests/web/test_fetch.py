@@ -121,11 +121,10 @@ def test_connection_refused(fetcher: Fetcher) -> None:
         _refusal(fetcher, f"http://127.0.0.1:{port}/")
         == "robots.txt unreachable (connection refused: is the site up?): try later"
     )
-    plain = Fetcher(FetchPolicy(allow_private=True, obey_robots=False))
-    try:
+    with Fetcher(FetchPolicy(allow_private=True, obey_robots=False)) as plain:
         assert _refusal(plain, f"http://127.0.0.1:{port}/") == "connection refused: is the site up?"
-    finally:
-        plain.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        plain.get(f"http://127.0.0.1:{port}/")
 
 
 def test_bodies_over_the_cap_are_refused(site: TestSite) -> None:

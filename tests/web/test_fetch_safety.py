@@ -167,6 +167,9 @@ def test_vet_checks_every_resolved_address() -> None:
         ("93.184.216.34", "2606:4700::1"),
     )
     assert public.netloc == "xn--bcher-kva.test" and str(public.url) == "https://xn--bcher-kva.test/a?b=1"
+    assert _refused("http://odd.test/", {"odd.test": ["odd.test"]}) == (
+        "cannot resolve odd.test (the resolver gave 'odd.test', not an IP address)"
+    )
     allowed = vet("http://lan.test:8080/", lambda h, p: ["10.0.0.5"], allow_private=True)
     assert allowed.addresses == ("10.0.0.5",) and allowed.netloc == "lan.test:8080"
 

@@ -7,6 +7,7 @@ addresses are in test_fetch_safety.py.
 from __future__ import annotations
 
 import gzip
+import socket
 import threading
 import time
 import tracemalloc
@@ -112,8 +113,6 @@ def test_slow_answer_times_out(site: TestSite) -> None:
 
 
 def test_connection_refused(fetcher: Fetcher) -> None:
-    import socket
-
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -227,3 +226,37 @@ def test_one_host_is_asked_politely_other_hosts_in_parallel(site: TestSite) -> N
     across_hosts = abs(starts["a.test"][0] - starts["b.test"][0]) / delay
     assert min(same_host_gaps) >= 0.9, same_host_gaps
     assert across_hosts < 0.5, across_hosts
+
+
+def test_a_body_that_trickles_in_stops_at_the_timeout() -> None:
+    """Each byte comes well within the read timeout; the whole answer is still bounded by it."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    stop = threading.Event()
+
+    def trickle() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 100\r\n\r\n")
+            for _ in range(100):
+                if stop.wait(0.05):
+                    return
+                try:
+                    conn.sendall(b"x")
+                except OSError:
+                    return
+
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    try:
+        with Fetcher(FetchPolicy(allow_private=True, timeout=0.5, obey_robots=False)) as fetcher:
+            start = time.monotonic()
+            reason = _refusal(fetcher, f"http://127.0.0.1:{port}/")
+            elapsed = time.monotonic() - start
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        listener.close()
+    assert reason == "no answer within 0.5 s (the body kept coming)"
+    assert elapsed < 2.0  # the trickle would take 5 s

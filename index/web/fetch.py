@@ -31,6 +31,10 @@ from index.web.types import Fetched, FetchError
 
 DEFAULT_USER_AGENT = "newsrag/0.1 (news reader; +offline)"
 PAGE_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, "
+    "text/xml;q=0.9, application/json;q=0.8, */*;q=0.5"
+)
 ROBOTS_TTL = 3600.0
 ROBOTS_RETRY = 300.0  # an unreachable robots.txt is asked again after this long, not an hour
 ROBOTS_MAX_BYTES = 512 * 1024  # what Google reads of a robots.txt
@@ -112,7 +116,7 @@ class Fetcher:
         target, answer = self._follow(url, headers, self.policy.max_bytes, self.policy.obey_robots)
         if answer.status >= 400:
             hint = ": try later" if answer.status == 429 or answer.status >= 500 else ""
-            raise FetchError(url, f"HTTP {answer.status} {answer.reason}".rstrip() + hint)
+            raise FetchError(url, f"HTTP {answer.status} {_short(answer.reason, 60)}".rstrip() + hint)
         media_type, charset = _content_type(answer.headers.get("content-type", ""))
         if answer.status == 304:
             return Fetched(
@@ -213,7 +217,7 @@ class Fetcher:
     def _read(self, target: Target, response: httpx.Response, cap: int, truncate: bool) -> _Answer:
         answer = _Answer(response.status_code, response.reason_phrase, response.headers)
         if answer.status in _REDIRECTS or answer.status == 304 or answer.status >= 400:
-            return answer  # their bodies are never used: not read, and the connection is dropped
+            return answer  # bodies never used: left unread (httpcore then closes the connection, not reuses it)
         where = str(target.url)
         length = response.headers.get("content-length", "").strip()
         if length.isdigit() and int(length) > cap and not truncate:

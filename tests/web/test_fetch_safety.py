@@ -205,3 +205,13 @@ def test_vet_checks_every_resolved_address() -> None:
 )
 def test_address_kinds(address: str, kind: str | None) -> None:
     assert address_kind(address) == kind
+
+
+def test_the_next_checked_address_is_tried_when_one_refuses(site: TestSite) -> None:
+    """The site listens on IPv4 only: ::1 refuses, 127.0.0.1 answers; both were resolved and checked."""
+    site.add("/a", "dual")
+    with Fetcher(
+        FetchPolicy(allow_private=True, host_delay=0.0, obey_robots=False), resolve=lambda h, p: ["::1", "127.0.0.1"]
+    ) as fetcher:
+        assert fetcher.get(f"http://dual.test:{site.port}/a").body == b"dual"
+        assert fetcher.requests == 1 and site.requests[-1].headers["host"] == f"dual.test:{site.port}"

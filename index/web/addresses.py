@@ -1,18 +1,18 @@
 """Vet a URL before anything connects to it: scheme, credentials, host, and every address it resolves to.
 
-``vet`` parses a URL, resolves its host once and checks each address, returning a ``Target``
+``vet`` parses a URL, resolves its host once (with the resolver it is given) and checks each
+address, returning a ``Target``
 that says which checked IP to connect to and which name to present (Host header, TLS SNI and
 certificate check). Connecting to that IP, not to the name again, is what keeps a DNS answer
 that changes between check and connect (DNS rebinding) from reaching a private address.
 ``address_kind`` names why an address is not public (loopback, private, link-local, ...),
-looking inside IPv6 forms that carry an IPv4 address (mapped, compatible, 6to4, NAT64).
-This module opens no connection; ``index.web.fetch`` does.
+looking inside IPv6 forms that carry an IPv4 address (mapped, compatible, 6to4, NAT64, Teredo).
+This module neither resolves (it is handed a resolver) nor connects; ``index.web.fetch`` does both.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -47,16 +47,6 @@ class Target:
     @property
     def origin(self) -> tuple[str, str, int]:
         return (self.scheme, self.host, self.port)
-
-
-def system_resolve(host: str, port: int) -> list[str]:
-    """The addresses the system resolver gives for ``host`` (IP literals come back as they are)."""
-    seen: list[str] = []
-    for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM):
-        address = str(info[4][0])
-        if address not in seen:
-            seen.append(address)
-    return seen
 
 
 def address_kind(address: str) -> str | None:

@@ -16,6 +16,7 @@ than GET, and caching bodies (callers keep the ETag/Last-Modified and send them 
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 import urllib.robotparser
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from index.web.addresses import Resolver, Target, system_resolve, vet
+from index.web.addresses import Resolver, Target, vet
 from index.web.inflate import ACCEPT_ENCODING, EncodingError, Inflater
 from index.web.types import Fetched, FetchError
 
@@ -325,6 +326,16 @@ class Fetcher:
                 time.sleep(wait)
             gate.last_start = time.monotonic()
             yield
+
+
+def system_resolve(host: str, port: int) -> list[str]:
+    """The addresses the system resolver gives for ``host`` (IP literals come back as they are)."""
+    seen: list[str] = []
+    for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM):
+        address = str(info[4][0])
+        if address not in seen:
+            seen.append(address)
+    return seen
 
 
 def _content_type(value: str) -> tuple[str, str | None]:

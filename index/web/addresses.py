@@ -2,8 +2,9 @@
 
 ``vet`` parses a URL, resolves its host once (with the resolver it is given) and checks each
 address, returning a ``Target`` that says which checked IP to connect to and which name to
-present (Host header, TLS SNI and certificate check). Connecting to that IP, not to the name again, is what keeps a DNS answer
-that changes between check and connect (DNS rebinding) from reaching a private address.
+present (Host header, TLS SNI and certificate check). Connecting to that IP, not to the name
+again, keeps a DNS answer that changes between check and connect (DNS rebinding) from reaching a
+private address.
 ``address_kind`` names why an address is not public (loopback, private, link-local, ...),
 looking inside IPv6 forms that carry an IPv4 address (mapped, compatible, 6to4, NAT64, Teredo).
 This module neither resolves (it is handed a resolver) nor connects; ``index.web.fetch`` does both.

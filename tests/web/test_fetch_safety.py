@@ -96,36 +96,69 @@ def test_every_redirect_hop_is_resolved_and_checked_again(site: TestSite) -> Non
     )
 
 
-def test_https_presents_the_real_name_and_checks_its_certificate() -> None:
-    """Connected to the pinned IP, TLS still sends SNI news.test and refuses an untrusted certificate."""
+@pytest.fixture
+def tls_site() -> Iterator[tuple[int, list[str | None]]]:
+    """A one-page HTTPS server on 127.0.0.1 with a self-signed certificate for news.test: (port, SNI names seen)."""
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(TLS / "news-test.crt", TLS / "news-test.key")
     names: list[str | None] = []
     context.sni_callback = lambda sock, name, ctx: names.append(name)  # type: ignore[assignment,misc,func-returns-value]
     listener = socket.create_server(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
+    listener.settimeout(0.2)
+    stop = threading.Event()
 
     def serve() -> None:
-        conn, _ = listener.accept()
-        try:
-            with context.wrap_socket(conn, server_side=True):
-                pass
-        except (ssl.SSLError, OSError):
-            pass  # the client rejects our self-signed certificate: expected
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            try:
+                with context.wrap_socket(conn, server_side=True) as tls:
+                    tls.settimeout(5)
+                    tls.recv(65536)
+                    tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\nConnection: close\r\n\r\nsecure")
+            except (ssl.SSLError, OSError):
+                pass  # a client refusing our certificate: what some tests expect
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
-    fetcher = Fetcher(
+    yield listener.getsockname()[1], names
+    stop.set()
+    thread.join(timeout=5)
+    listener.close()
+
+
+def _tls_fetcher() -> Fetcher:
+    return Fetcher(
         FetchPolicy(allow_private=True, host_delay=0.0, timeout=5.0, obey_robots=False),
         resolve=lambda h, p: ["127.0.0.1"],
     )
-    try:
-        with pytest.raises(FetchError) as caught:
-            fetcher.get(f"https://news.test:{port}/")
-    finally:
-        fetcher.close()
-        thread.join(timeout=5)
-        listener.close()
+
+
+def test_https_to_the_pinned_ip_presents_the_real_name_and_checks_the_certificate(
+    tls_site: tuple[int, list[str | None]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port, names = tls_site
+    monkeypatch.setenv("SSL_CERT_FILE", str(TLS / "news-test.crt"))  # trust the test's own CA
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    with _tls_fetcher() as fetcher:
+        got = fetcher.get(f"https://news.test:{port}/")
+        assert got.body == b"secure" and got.final_url == f"https://news.test:{port}/"
+        with pytest.raises(FetchError) as caught:  # same IP, a name the certificate does not cover
+            fetcher.get(f"https://other.test:{port}/")
+    assert names == ["news.test", "other.test"]
+    assert caught.value.reason.startswith("TLS failed") and "Hostname mismatch" in caught.value.reason
+
+
+def test_https_with_an_untrusted_certificate_is_refused(
+    tls_site: tuple[int, list[str | None]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port, names = tls_site
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    with _tls_fetcher() as fetcher, pytest.raises(FetchError) as caught:
+        fetcher.get(f"https://news.test:{port}/")
     assert names == ["news.test"]
     assert caught.value.reason.startswith("TLS failed") and "certificate verify failed" in caught.value.reason
 

@@ -241,10 +241,11 @@ def test_address_kinds(address: str, kind: str | None) -> None:
 
 
 def test_the_next_checked_address_is_tried_when_one_refuses(site: TestSite) -> None:
-    """The site listens on IPv4 only: ::1 refuses, 127.0.0.1 answers; both were resolved and checked."""
+    """The site listens on 127.0.0.1 only, so its port on 127.0.0.2 refuses (nothing else can hold it)."""
     site.add("/a", "dual")
     with Fetcher(
-        FetchPolicy(allow_private=True, host_delay=0.0, obey_robots=False), resolve=lambda h, p: ["::1", "127.0.0.1"]
+        FetchPolicy(allow_private=True, host_delay=0.0, obey_robots=False),
+        resolve=lambda h, p: ["127.0.0.2", "127.0.0.1"],
     ) as fetcher:
         assert fetcher.get(f"http://dual.test:{site.port}/a").body == b"dual"
         assert fetcher.requests == 1 and site.requests[-1].headers["host"] == f"dual.test:{site.port}"

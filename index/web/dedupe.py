@@ -61,7 +61,10 @@ def containment(a: frozenset[int], b: frozenset[int]) -> float:
 
 
 def resemblance(a: str, b: str) -> float:
-    """How much of the shorter text occurs in the longer one, from 0.0 (nothing) to 1.0 (all of it)."""
+    """How much of the shorter text occurs in the longer one, from 0.0 (nothing) to 1.0 (all of it).
+
+    0.0 as well when the shorter text has fewer than ``MIN_SHINGLES`` shingles.
+    """
     return containment(shingles(a), shingles(b))
 
 

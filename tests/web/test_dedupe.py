@@ -11,13 +11,16 @@ measured on RealTimeQA (``evals.duplicates``) are checked against the shipped th
 from __future__ import annotations
 
 import json
+import uuid
+from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from index.chunk import make_splitter
 from index.clean import clean_article
-from index.embed import LlamaIndexEmbedding, token_counter
+from index.embed import Embedder, LlamaIndexEmbedding, MiniLMEmbedder, token_counter
 from index.ingest import ingest_paths
 from index.store import ChromaStore
 from index.web.dedupe import MIN_SHINGLES, THRESHOLD, CopyFinder, resemblance, shingles
@@ -76,6 +79,14 @@ UNRELATED = (
     "afternoon, with the mayor hosting a reception for the players at the town hall."
 )
 
+FOLLOW_UP = (
+    "Traffic on the northern ring road backed up for almost two miles on Monday morning, the first "
+    "weekday since the Old Quarry Bridge in Marlow County closed to cars. Drivers from Harwick told "
+    "reporters the detour to Pelling took them forty minutes instead of ten. The county said it would "
+    "retime the traffic lights at three junctions, and a trial shuttle bus between the two towns will "
+    "start on Thursday, running every twenty minutes from seven in the morning."
+)
+
 
 def test_syndicated_copy_resembles_its_original() -> None:
     title, copy = syndicated_copy()
@@ -106,9 +117,8 @@ def test_normalization_ignores_case_quotes_punctuation_and_spacing() -> None:
     assert shingles(variant) == shingles(text)
 
 
-@pytest.fixture
-def stored(tmp_path: Path, store: ChromaStore, fake_embedder: FakeEmbedder) -> ChromaStore:
-    """A store holding the original story and three others, ingested like any user's JSONL file."""
+def ingest_stories(tmp_path: Path, store: ChromaStore, embedder: Embedder) -> ChromaStore:
+    """The original story and three others, ingested like any user's JSONL file."""
     records = [
         {"title": TITLE, "text": "\n\n".join(ORIGINAL), "url": "https://example.org/bridge"},
         {"title": "Pelling shops fear bridge closure", "text": OTHER_STORY, "url": "https://example.org/shops"},
@@ -118,9 +128,14 @@ def stored(tmp_path: Path, store: ChromaStore, fake_embedder: FakeEmbedder) -> C
     path = tmp_path / "articles.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     splitter = make_splitter(token_counter(), 100, 20)  # small chunks: the original spans several
-    report = ingest_paths([path], store, splitter, LlamaIndexEmbedding(fake_embedder))
+    report = ingest_paths([path], store, splitter, LlamaIndexEmbedding(embedder))
     assert report.count("ingested") == 1
     return store
+
+
+@pytest.fixture
+def stored(tmp_path: Path, store: ChromaStore, fake_embedder: FakeEmbedder) -> ChromaStore:
+    return ingest_stories(tmp_path, store, fake_embedder)
 
 
 def test_finder_finds_the_stored_original_of_a_copy(stored: ChromaStore, fake_embedder: FakeEmbedder) -> None:
@@ -135,30 +150,49 @@ def test_finder_finds_the_stored_original_of_a_copy(stored: ChromaStore, fake_em
 
 
 def test_finder_returns_none_for_a_new_story(stored: ChromaStore, fake_embedder: FakeEmbedder) -> None:
-    follow_up = (
-        "Traffic on the northern ring road backed up for almost two miles on Monday morning, the first "
-        "weekday since the Old Quarry Bridge in Marlow County closed to cars. Drivers from Harwick told "
-        "reporters the detour to Pelling took them forty minutes instead of ten. The county said it would "
-        "retime the traffic lights at three junctions, and a trial shuttle bus between the two towns will "
-        "start on Thursday, running every twenty minutes from seven in the morning."
-    )
     finder = CopyFinder(stored, fake_embedder, candidates=4)  # every stored article is a candidate
-    assert finder.nearest_articles("Detour jams on first day of bridge closure", follow_up)  # candidates came
-    assert finder.find("Detour jams on first day of bridge closure", follow_up) is None
+    assert len(finder.nearest_articles("Detour jams on first day of bridge closure", FOLLOW_UP)) == 4
+    assert finder.find("Detour jams on first day of bridge closure", FOLLOW_UP) is None
 
 
 def test_finder_skips_texts_too_short_to_judge(stored: ChromaStore, fake_embedder: FakeEmbedder) -> None:
     assert CopyFinder(stored, fake_embedder).find(TITLE, ORIGINAL[0][:120]) is None
 
 
-def test_stored_article_text_joins_chunks_without_their_overlap(stored: ChromaStore) -> None:
-    (info,) = [a for a in stored.articles() if a.title == TITLE]
-    got = stored.article(info.article_id)
+@pytest.mark.slow
+def test_finder_with_the_bundled_minilm(tmp_path: Path, chroma_client: Any, samples_dir: Path) -> None:
+    """The real embedder's neighbours bring the original among the default candidates, beside the samples."""
+    embedder = MiniLMEmbedder(threads=1)
+    store = ChromaStore(chroma_client, f"t-{uuid.uuid4().hex[:12]}", embedder.name)
+    ingest_paths([samples_dir], store, make_splitter(token_counter(), 200, 30), LlamaIndexEmbedding(embedder))
+    ingest_stories(tmp_path, store, embedder)
+    finder = CopyFinder(store, embedder)
+    title, copy = syndicated_copy()
+    found = finder.find(title, copy)
+    assert found is not None and found.title == TITLE
+    assert finder.find("Pelling shops fear for trade", OTHER_STORY + " The petition closes Friday.") is not None
+    assert finder.find("Detour jams on first day of bridge closure", FOLLOW_UP) is None
+
+
+@pytest.mark.parametrize("paragraphs", [True, False], ids=["paragraph-chunks", "overlapping-chunks"])
+def test_stored_article_text_joins_chunks_without_their_overlap(
+    tmp_path: Path, store: ChromaStore, fake_embedder: FakeEmbedder, paragraphs: bool
+) -> None:
+    # The splitter overlaps chunks only where it cuts inside a paragraph: one long paragraph does.
+    text = ("\n\n" if paragraphs else " ").join(ORIGINAL)
+    path = tmp_path / "one.jsonl"
+    path.write_text(json.dumps({"title": TITLE, "text": text, "url": "https://example.org/b"}) + "\n", encoding="utf-8")
+    ingest_paths([path], store, make_splitter(token_counter(), 100, 30), LlamaIndexEmbedding(fake_embedder))
+    (info,) = store.articles()
+    chunks = [n.get_content() for n in sorted(store.all_nodes(), key=lambda n: n.metadata["chunk_index"])]
+    overlapping = any(b[:40] in a for a, b in pairwise(chunks))
+    assert info.chunks > 2 and overlapping is not paragraphs
+    got = store.article(info.article_id)
     assert got is not None
-    meta, text = got
-    assert meta.chunks == info.chunks > 1 and meta.url == "https://example.org/bridge"
-    assert " ".join(text.split()) == " ".join("\n\n".join(ORIGINAL).split())
-    assert stored.article("no-such-article") is None
+    meta, joined = got
+    assert (meta.chunks, meta.url, meta.title) == (info.chunks, "https://example.org/b", TITLE)
+    assert " ".join(joined.split()) == " ".join(text.split())
+    assert store.article("no-such-article") is None
 
 
 def test_labelled_pairs_agree_with_the_threshold() -> None:

@@ -240,6 +240,31 @@ class ChromaStore:
         return sorted(found.values(), key=lambda a: (a.file_path, a.title))
 
     @_reachable
+    def article(self, article_id: str) -> tuple[ArticleInfo, str] | None:
+        """One stored article and its text: its chunks in order, the overlap between them dropped."""
+        got = self.collection.get(where={"article_id": article_id}, include=["metadatas", "documents"])
+        rows = sorted(
+            zip(got["metadatas"] or [], got["documents"] or [], strict=False),
+            key=lambda row: int((row[0] or {}).get("chunk_index", 0) or 0),
+        )
+        if not rows:
+            return None
+        m = rows[0][0] or {}
+        info = ArticleInfo(
+            article_id=article_id,
+            title=str(m.get("title", "")),
+            source=str(m.get("source", "")),
+            url=web_link(m.get("url")),
+            published_at=str(m.get("published_at", "")),
+            file_path=str(m.get("file_path", "")),
+            chunks=len(rows),
+        )
+        text = ""
+        for _, chunk in rows:
+            text += _without_overlap(text, chunk or "")
+        return info, text
+
+    @_reachable
     def remove_articles(self, article_ids: Sequence[str]) -> dict[str, int]:
         """Delete articles for good (see ``deletions``); chunks removed, by file."""
         from index.deletions import delete_articles
@@ -330,6 +355,20 @@ class ChromaStore:
         got = self.collection.query(query_embeddings=[embedding], n_results=k, include=["distances"])
         ids, distances = got["ids"][0], (got["distances"] or [[]])[0]
         return [(chunk_id, 1.0 - float(d)) for chunk_id, d in zip(ids, distances, strict=False)]
+
+
+def _without_overlap(before: str, chunk: str) -> str:
+    """``chunk`` less the opening it repeats of ``before``'s end (the splitter's overlap), with a break."""
+    if not before:
+        return chunk
+    probe = chunk[:20]
+    tail = before[-2000:]
+    at = tail.find(probe)
+    while at != -1:
+        if chunk.startswith(tail[at:]):
+            return chunk[len(tail) - at :]
+        at = tail.find(probe, at + 1)
+    return "\n" + chunk
 
 
 def _only(values: set[str]) -> str:

@@ -76,7 +76,7 @@ def router(ctx: ServerContext) -> APIRouter:
             "new": new,
             "refresh": pass_body(done, ctx.public) if done else None,
         }
-        return JSONResponse(schemas.FeedAdded(**reply).model_dump(), status_code=201 if new else 200)
+        return JSONResponse(schemas.FeedAdded.model_validate(reply).model_dump(), status_code=201 if new else 200)
 
     @api.delete("/feeds", response_model=schemas.FeedRemoved)
     def remove_feed(url: str = Query(max_length=2000, description="The feed's URL as GET /api/feeds lists it.")) -> Any:

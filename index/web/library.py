@@ -89,6 +89,13 @@ class Library:
         with self._lock:
             return self._index().get(url_key(url))
 
+    def record_at(self, path: Path) -> Record | None:
+        """The web article stored in this file, or None for a file outside the library."""
+        if not path.resolve().is_relative_to(self.root.resolve()) or path.parent.name == COPIES:
+            return None
+        data = _read(path)
+        return _record(path, data) if data is not None else None
+
     def records(self) -> list[Record]:
         """Every stored web article, each once."""
         with self._lock:

@@ -28,15 +28,11 @@ from index.types import IngestReport, web_link
 from index.web.dedupe import Copy, resemblance
 from index.web.extract import extract_page
 from index.web.feeds import parse_feed
+from index.web.fetch import FEED_ACCEPT, PAGE_ACCEPT
 from index.web.library import Library, Record, url_key
 from index.web.registry import Feed, FeedRegistry
 from index.web.types import FeedEntry, FeedError, Fetched, FetchError, Page
 
-PAGE_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"
-FEED_ACCEPT = (
-    "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, "
-    "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1"
-)
 HTML_TYPES = ("text/html", "application/xhtml+xml", "")
 PARSE_LIMIT = 1000  # entries read from one feed document, newest first (then ``max_items`` are new)
 
@@ -225,7 +221,7 @@ class Collector:
         if feed is not None:
             self.registry.entry_worked(link)
         own = self.library.path_for(link)
-        copy = self._stored_copy(page, own)
+        copy = self._stored_copy(page, own, again=known is not None and known.path == own)
         if copy is not None:
             return copy
         path, changed = self.library.save(page, feed)
@@ -242,8 +238,11 @@ class Collector:
             raise FetchError(url, f"not a web page ({fetched.content_type}): give the article's page, not a file")
         return extract_page(fetched.body, url=fetched.final_url, fetched_from=url, entry=entry, charset=fetched.charset)
 
-    def _stored_copy(self, page: Page, own: Path) -> UrlResult | None:
-        """A result saying where the same article is stored, or None when it is new."""
+    def _stored_copy(self, page: Page, own: Path, again: bool = False) -> UrlResult | None:
+        """A result saying where the same article is stored, or None when it is new.
+
+        ``again``: the page was stored from this URL before; its text is compared with nothing
+        (it would match itself), only its canonical URL is."""
         link = page.fetched_from
         by_url = self.library.lookup(page.url)
         if by_url is not None and by_url.path != own:
@@ -251,21 +250,21 @@ class Collector:
         for record, text in self._pending:
             if record.path != own and resemblance(page.text, text) >= self._threshold():
                 return self._copy_of(record, link, page, "near-identical text")
-        found = self.finder.find(page.title, page.text) if self.finder is not None else None
+        found = self.finder.find(page.title, page.text) if self.finder is not None and not again else None
         if found is None or found.file_path == str(own):
             return None
-        record = self.library.lookup(found.url) if found.url else None
-        if record is None or not record.is_article:
+        stored = self.library.record_at(Path(found.file_path)) if found.file_path else None
+        if stored is None:
             # Stored from a user's file: that file stays as it is; remember the page as its copy.
             self.library.save_copy(link, page.url, found.file_path or found.url or "")
             return UrlResult(
                 link,
                 "copy",
                 title=page.title,
-                stored_as=found.url or found.file_path,
+                stored_as=found.url or Path(found.file_path).name,  # a file's name, never a server path
                 reason=f"same text as {found.title!r} ({found.similarity:.2f})",
             )
-        return self._copy_of(record, link, page, f"near-identical text ({found.similarity:.2f})")
+        return self._copy_of(stored, link, page, f"near-identical text ({found.similarity:.2f})")
 
     def _copy_of(self, record: Record, link: str, page: Page, why: str) -> UrlResult:
         if record.is_article:

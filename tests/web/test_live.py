@@ -12,12 +12,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from tests.web.site import TestSite
 
 from rag.api import NewsRAG
 from rag.settings import Settings
 from tests.fakes import FakeEmbedder
 from tests.web.pages import FEED_TYPES, STORIES, Entry, article_html, rss
+from tests.web.site import TestSite
 
 
 def make_live_rag(data_dir: Path, embedder: FakeEmbedder | None = None) -> NewsRAG:
@@ -70,7 +70,7 @@ def test_pages_by_url_are_stored_with_their_metadata_and_bad_urls_are_reported(r
     assert h.source == "Northern Ledger"  # og:site_name
     assert h.published_at == "2026-11-30"
     r = next(a for a in rag.articles() if a.url == rail)
-    assert r.source == "127.0.0.1"  # no site name: the host
+    assert r.source == f"127.0.0.1:{site.port}"  # no site name: the host
     assert r.published_at in ("", None)  # the page has no date and no feed gave one
 
 
@@ -121,6 +121,41 @@ def test_the_same_story_under_other_urls_is_stored_once_with_its_copies_recorded
     rag.live.add_feed(site.url("/feed.xml"))
     rag.live.refresh(due_only=False)
     assert site.hits("/wire/library-approved") == hits
+
+
+def test_a_copy_fetched_in_a_later_pass_is_found_in_the_index(rag: NewsRAG, site: TestSite) -> None:
+    original = put_story(site, "glacier")
+    rag.live.ingest_urls([original])
+    site.add(
+        "/wire/glacier",
+        article_html(STORIES["glacier"], site_name="Wire Service", extra_paragraph="Reporting by the Wire desk."),
+    )
+    done = rag.live.ingest_urls([site.url("/wire/glacier")])
+    assert (done.urls[0].status, done.urls[0].stored_as) == ("copy", original)
+    assert len(rag.articles()) == 1
+    record = rag.live.library.lookup(site.url("/wire/glacier"))
+    assert record is not None and record.url == original  # known by its copy's URL too
+    # A different story from the same site is not taken for a copy.
+    rail = put_story(site, "rail")
+    assert rag.live.ingest_urls([rail]).urls[0].status == "stored"
+
+
+def test_a_page_copying_an_article_from_a_file_is_not_stored_twice(
+    rag: NewsRAG, site: TestSite, tmp_path: Path
+) -> None:
+    story = STORIES["harbor"]
+    record = {"title": story.title, "text": "\n\n".join(story.paragraphs), "source": "Print edition"}
+    (tmp_path / "print.json").write_text(json.dumps(record))
+    rag.ingest([tmp_path / "print.json"])
+    url = put_story(site, "harbor")
+    done = rag.live.ingest_urls([url])
+    assert (done.urls[0].status, done.urls[0].stored_as) == ("copy", "print.json")  # a name, not a server path
+    assert len(rag.articles()) == 1
+    hits = site.hits("/news/harbor")
+    site.add("/rss", rss([Entry(url, "Harbor")]), content_type="application/rss+xml")
+    rag.live.add_feed(site.url("/rss"))
+    rag.live.refresh()
+    assert site.hits("/news/harbor") == hits  # remembered as a copy: not fetched again
 
 
 @pytest.mark.parametrize("kind", sorted(FEED_TYPES))

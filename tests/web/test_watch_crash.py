@@ -16,12 +16,12 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.web.site import TestSite
 
 from rag.api import NewsRAG
 from rag.settings import Settings
 from tests.fakes import FakeEmbedder
 from tests.web.pages import Entry, Story, article_html, rss
+from tests.web.site import TestSite
 
 REPO = Path(__file__).resolve().parents[2]
 WORDS = (

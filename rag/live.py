@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from index.web.dedupe import CopyFinder
 from index.web.fetch import Fetcher, FetchPolicy
@@ -33,7 +33,24 @@ from index.web.refresh import Collector, Pass
 from index.web.registry import Feed, FeedRegistry, format_every, parse_every
 
 if TYPE_CHECKING:
-    from rag.api import NewsRAG
+    from index.embed import Embedder
+    from index.store import ChromaStore
+    from rag.settings import Settings
+
+
+class Corpus(Protocol):
+    """What live news needs of a ``NewsRAG`` (a protocol, so ``rag.api`` and this module do not
+    import each other): its settings, its index and embedder, and its file ingest."""
+
+    settings: Settings
+
+    @property
+    def store(self) -> ChromaStore: ...
+
+    @property
+    def embedder(self) -> Embedder: ...
+
+    def ingest(self, paths: Sequence[Path], *, answers_first: float = ...) -> IngestReport: ...
 
 IDLE_CHECK = 60.0  # a watcher looks for newly added feeds at least this often
 
@@ -43,7 +60,7 @@ log = logging.getLogger("newsrag.feeds")
 class LiveNews:
     """URL ingest and feed following over one ``NewsRAG``'s index."""
 
-    def __init__(self, rag: NewsRAG) -> None:
+    def __init__(self, rag: Corpus) -> None:
         self.rag = rag
         self.settings = rag.settings
         self._pass_lock = threading.Lock()  # one collection pass at a time (they share the library)

@@ -1,6 +1,6 @@
 """Measure near-duplicate articles in the RealTimeQA pool: the data behind ``index.web.dedupe``.
 
-``python -m evals.duplicates REALTIMEQA_DIR --out DIR [--labels FILE] [--embed]`` loads the
+``python -m evals.duplicates REALTIMEQA_DIR --out DIR [--labels FILE] [--embed [--chunked N]]`` loads the
 pool the way ``evals.realtimeqa`` builds it (every question's search results, deduplicated
 by URL) and cleans it the way ingest does (``index.load``), then:
 
@@ -8,12 +8,14 @@ by URL) and cleans it the way ingest does (``index.load``), then:
   index over shingles found in at most ``MAX_DF`` articles, so not all 2M pairs) with
   containment (``dedupe.resemblance``) and Jaccard, and writes ``pairs.jsonl`` (pairs scoring
   0.1 or more, best first) and the score histogram and copy-group counts in ``summary.json``;
-- with ``--labels`` (a JSONL of hand-labelled pairs: url_a, url_b, label "same"/"different"),
-  precision and recall of each threshold for both measures;
+- with ``--labels`` (a JSONL of hand-labelled pairs: url_a, url_b, label "same", "different" or
+  "junk": both pages are boilerplate only, left out of the counts), precision and recall of each
+  threshold for both measures;
 - with ``--embed``, the bundled MiniLM on one thread embeds each article's headline and lead
   (``dedupe.lead``) into an in-memory Chroma store holding one record per article, and reports
   the candidate recall of ``CopyFinder.nearest_articles`` on the labelled copies and the cost of
-  ``CopyFinder.find`` per article.
+  ``CopyFinder.find`` per article; with ``--chunked N``, the same on a store of the labelled
+  copies and N other articles (seeded sample) ingested, chunks and all, as ``newsrag ingest`` does.
 
 It leaves out choosing the threshold: that is read off the output and written into ``dedupe``.
 """
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -30,7 +33,9 @@ from pathlib import Path
 from typing import Any
 
 from evals.realtimeqa import build
+from index.embed import Embedder
 from index.load import load_file
+from index.store import ChromaStore
 from index.types import Article
 from index.web.dedupe import MIN_SHINGLES, THRESHOLD, CopyFinder, containment, lead, shingles
 
@@ -131,14 +136,17 @@ def label_report(labels_file: Path, pairs: list[dict[str, Any]]) -> dict[str, An
     }
 
 
-def embed_report(articles: list[Article], same_pairs: list[dict[str, Any]]) -> dict[str, Any]:
-    """Candidate recall of the embedding step and find() cost, with MiniLM on one thread."""
+def embed_report(articles: list[Article], same_pairs: list[dict[str, Any]], chunked: int, work: Path) -> dict[str, Any]:
+    """Candidate recall of the embedding step and find() cost, with MiniLM on one thread.
+
+    On a store of every article's lead (one record each), and with ``chunked``, on a store of the
+    labelled copies and ``chunked`` sampled others, ingested (chunked, embedded) as newsrag does.
+    """
     import chromadb
     import torch
     from chromadb.config import Settings
 
     from index.embed import MiniLMEmbedder
-    from index.store import ChromaStore
 
     torch.set_num_threads(1)
     embedder = MiniLMEmbedder(threads=1)
@@ -154,34 +162,70 @@ def embed_report(articles: list[Article], same_pairs: list[dict[str, Any]]) -> d
             embeddings=vectors[begin : begin + len(batch)],  # type: ignore[arg-type]
             documents=[a.text for a in batch],
             metadatas=[
-                {
-                    "article_id": a.article_id,
-                    "chunk_index": 0,
-                    "title": a.title,
-                    "url": a.url or "",
-                    "file_path": a.url or "",
-                }
+                {"article_id": a.article_id, "chunk_index": 0, "title": a.title, "url": a.url or "", "file_path": ""}
                 for a in batch
             ],
         )
-    # One record per article holds its whole text: a real store has several chunks per article.
+    out = {
+        "leads": {
+            "articles": len(articles),
+            "embed_ms_per_lead": round(embed_s * 1000 / len(articles), 1),
+            **_candidates(store, embedder, articles, {a.url or "": a.article_id for a in articles}, same_pairs),
+        }
+    }
+    if chunked:
+        from index.chunk import make_splitter
+        from index.embed import LlamaIndexEmbedding, token_counter
+        from index.ingest import ingest_paths
+
+        wanted = {i for p in same_pairs for i in (p["i"], p["j"])}
+        others = [i for i in range(len(articles)) if i not in wanted]
+        sample = sorted(wanted) + sorted(random.Random(0).sample(others, min(chunked, len(others))))
+        path = work / "sample.jsonl"
+        path.write_text(
+            "".join(
+                json.dumps({"title": articles[i].title, "text": articles[i].text, "url": articles[i].url}) + "\n"
+                for i in sample
+            ),
+            encoding="utf-8",
+        )
+        full = ChromaStore(client, f"dup-{uuid.uuid4().hex[:8]}", embedder.name)
+        start = time.perf_counter()
+        ingest_paths([path], full, make_splitter(token_counter(), 200, 30), LlamaIndexEmbedding(embedder))
+        ingest_s = time.perf_counter() - start
+        ids = {a.url: a.article_id for a in full.articles()}
+        out["chunked"] = {
+            "articles": len(sample),
+            "chunks": full.count(),
+            "ingest_s": round(ingest_s, 1),
+            **_candidates(full, embedder, [articles[i] for i in sample], ids, same_pairs, articles),
+        }
+    return out
+
+
+def _candidates(
+    store: ChromaStore,
+    embedder: Embedder,
+    stored: list[Article],
+    ids: dict[str, str],
+    same_pairs: list[dict[str, Any]],
+    pool: list[Article] | None = None,
+) -> dict[str, Any]:
+    """Where each labelled copy's partner ranks among its nearest stored articles; find() cost."""
+    pool = pool or stored
     finder = CopyFinder(store, embedder, candidates=max(RANKS) + 1)
     ranks: list[int | None] = []
     missed: list[str] = []
     for p in same_pairs:
         for x, y in ((p["i"], p["j"]), (p["j"], p["i"])):
-            near = [
-                aid
-                for aid in finder.nearest_articles(articles[x].title, articles[x].text)
-                if aid != articles[x].article_id
-            ]
-            target = articles[y].article_id
+            query, target = pool[x], ids[pool[y].url or ""]
+            near = [a for a in finder.nearest_articles(query.title, query.text) if a != ids[query.url or ""]]
             ranks.append(near.index(target) + 1 if target in near else None)
             if target not in near:
-                missed.append(f"{articles[x].url} -> {articles[y].url}")
+                missed.append(f"{query.url} -> {pool[y].url}")
     recall = {k: round(sum(r is not None and r <= k for r in ranks) / len(ranks), 3) for k in RANKS} if ranks else {}
     default = CopyFinder(store, embedder)
-    timed = articles[:: max(1, len(articles) // 100)]
+    timed = stored[:: max(1, len(stored) // 100)]
     start = time.perf_counter()
     for a in timed:
         default.find(a.title, a.text)
@@ -191,8 +235,6 @@ def embed_report(articles: list[Article], same_pairs: list[dict[str, Any]]) -> d
         embedder.embed([lead(a.title, a.text)])
     lead_ms = (time.perf_counter() - start) * 1000 / len(timed)
     return {
-        "articles_embedded": len(articles),
-        "embed_ms_per_lead": round(embed_s * 1000 / len(articles), 1),
         "directions": len(ranks),
         "candidate_recall_at": recall,
         "missed_at_20": missed,
@@ -208,6 +250,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--out", type=Path, required=True, help="folder for pairs.jsonl and summary.json")
     parser.add_argument("--labels", type=Path, help="hand-labelled pairs (JSONL: url_a, url_b, label)")
     parser.add_argument("--embed", action="store_true", help="measure candidate recall with the bundled MiniLM")
+    parser.add_argument(
+        "--chunked", type=int, default=0, help="with --embed: also on a chunked store of N sampled articles"
+    )
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     articles = load_pool(args.root, args.out / "pool")
@@ -237,7 +282,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         summary["labels"] = {k: v for k, v in labels.items() if k != "pairs"}
         if args.embed:
             same = [p for p in labels["pairs"] if p["label"] == "same"]
-            summary["embedding"] = embed_report(articles, same)
+            summary["embedding"] = embed_report(articles, same, args.chunked, args.out)
     (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(summary, indent=2))
     return summary

@@ -23,11 +23,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from index.web.dedupe import CopyFinder
-from index.web.fetch import Fetcher, FetchPolicy
-
 from index.errors import InputError
 from index.types import IngestReport, web_link
+from index.web.dedupe import CopyFinder
+from index.web.fetch import Fetcher, FetchPolicy
 from index.web.library import Library
 from index.web.refresh import Collector, Pass
 from index.web.registry import Feed, FeedRegistry, format_every, parse_every
@@ -51,6 +50,7 @@ class Corpus(Protocol):
     def embedder(self) -> Embedder: ...
 
     def ingest(self, paths: Sequence[Path], *, answers_first: float = ...) -> IngestReport: ...
+
 
 IDLE_CHECK = 60.0  # a watcher looks for newly added feeds at least this often
 

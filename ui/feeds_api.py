@@ -57,7 +57,7 @@ def pass_body(done: Any, public: Callable[[str], str]) -> dict[str, Any]:
 
 
 def router(ctx: ServerContext) -> APIRouter:
-    api = APIRouter(prefix="/api", tags=["feeds"])
+    api = APIRouter(prefix="/api", tags=["feeds"], responses=schemas.ERRORS)
     live = ctx.rag.live
 
     @api.get("/feeds", response_model=schemas.FeedList)
@@ -65,7 +65,12 @@ def router(ctx: ServerContext) -> APIRouter:
         """The followed feeds: interval, last refresh, articles stored, next refresh, last error."""
         return {"feeds": [_public_feed(feed_info(f), ctx.public) for f in live.feeds()]}
 
-    @api.post("/feeds", response_model=schemas.FeedAdded, status_code=201)
+    @api.post(
+        "/feeds",
+        response_model=schemas.FeedAdded,
+        status_code=201,
+        responses={200: {"model": schemas.FeedAdded, "description": "The feed was already followed"}},
+    )
     def add_feed(body: schemas.FeedIn) -> Any:
         """Follow a feed; with ``refresh`` (default) its new articles are fetched before the reply."""
         feed, new = live.add_feed(body.url, body.every)

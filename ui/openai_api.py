@@ -32,7 +32,7 @@ from index.types import web_link
 from rag.types import Answer, Citation, Queued
 from ui import schemas
 from ui.context import ServerContext, SlotStream
-from ui.rest import ERRORS
+from ui.schemas import ERRORS
 
 MODEL_ID = "newsrag"
 SOURCES_HEADING = "\n\nSources:\n"

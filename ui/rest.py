@@ -36,22 +36,6 @@ from ui.feeds_api import pass_body
 from ui.jobs import UploadJob
 from ui.uploads import Staged, file_problem, ingest_staged, stage
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": schemas.ErrorBody, "description": what}
-    for code, what in {
-        400: "Bad input (e.g. an empty question)",
-        401: "Missing or wrong API key",
-        404: "No such article or model",
-        409: "Nothing ingested yet",
-        413: "Over a limit (question length, upload size or count)",
-        422: "Malformed request",
-        429: "Too many questions in flight, or uploads waiting to be ingested",
-        500: "Internal error (details in the server log)",
-        502: "The language model failed (the error carries the retrieved `sources`)",
-        503: "The model could not be loaded",
-    }.items()
-}
-
 
 def sse(event: str, data: Any) -> str:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
@@ -63,7 +47,7 @@ def hit_dict(hit: Hit) -> dict[str, Any]:
 
 def router(ctx: ServerContext) -> APIRouter:
     """``/api/*`` over ``ctx.rag`` (a ``ui.context.ServerContext``)."""
-    api = APIRouter(prefix="/api", tags=["newsrag"], responses=ERRORS)
+    api = APIRouter(prefix="/api", tags=["newsrag"], responses=schemas.ERRORS)
     rag = ctx.rag
     ask_body = schemas.ask_request(rag.settings.max_question_chars)
 

@@ -349,3 +349,21 @@ class ModelCard(BaseModel):
 class ModelList(BaseModel):
     object: Literal["list"] = "list"
     data: list[ModelCard]
+
+
+# The error replies every route may give (documented on each router).
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorBody, "description": what}
+    for code, what in {
+        400: "Bad input (e.g. an empty question)",
+        401: "Missing or wrong API key",
+        404: "No such article, job, feed or model",
+        409: "Nothing ingested yet",
+        413: "Over a limit (question length, upload size or count)",
+        422: "Malformed request",
+        429: "Too many questions in flight, or uploads waiting to be ingested",
+        500: "Internal error (details in the server log)",
+        502: "The language model failed (the error carries the retrieved `sources`)",
+        503: "The model could not be loaded",
+    }.items()
+}

@@ -398,7 +398,9 @@ def test_openai_client_streams_and_the_last_chunk_carries_citations(open_server:
     assert citations and "60-day" in text
     body, sources = text.split("\n\nSources:\n")
     assert {int(n) for n in re.findall(r"\[(\d+)\]", body)} == {c["n"] for c in citations}
-    assert sources.count("\n") + 1 == len(citations)
+    listed, freshness = sources.split("\n\n")
+    assert listed.count("\n") + 1 == len(citations)
+    assert freshness.startswith("Newest cited article: 2024-11-22 (")  # the sample article's date, and its age
 
 
 def test_unanswerable_question_says_so_through_the_openai_api(open_server: LiveServer) -> None:

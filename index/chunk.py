@@ -34,6 +34,7 @@ _HIDDEN_KEYS = [
     "content_hash",
     "chunk_index",
     "published_day",
+    "also_at",
 ]
 _EPOCH = date(1970, 1, 1).toordinal()
 UNDATED = -(10**6)  # ``published_day`` of an article without a date
@@ -57,6 +58,8 @@ def article_document(article: Article, file_hash: str) -> Document:
         "file_hash": file_hash,
         "content_hash": article.content_hash,
     }
+    if article.also_at:  # Chroma keeps scalars only: one URL per line
+        metadata["also_at"] = "\n".join(article.also_at)
     if article.published_at:
         metadata["published_day"] = published_day(article.published_at)
     else:

@@ -193,6 +193,7 @@ def _article(
     published: date | None = None,
     author: str | None = None,
     source: str | None = None,
+    also_at: tuple[str, ...] = (),
 ) -> Article:
     url = web_link(url) or None  # a `javascript:` or `file:` "URL" is no link and no source name
     text, found_date = clean_article(title, body)
@@ -207,6 +208,7 @@ def _article(
         published_at=published or found_date,
         author=author,
         content_hash=content_hash,
+        also_at=tuple(link for u in also_at if (link := web_link(u))),
     )
 
 
@@ -353,4 +355,5 @@ def _from_record(record: dict[str, Any], path: Path, ordinal: int, warnings: lis
         published=published,
         author=str(author) if author else None,
         source=str(source) if source else None,
+        also_at=tuple(str(u) for u in also) if isinstance(also := record.get("also_at"), list) else (),
     )

@@ -49,6 +49,7 @@ class Article:
     published_at: date | None = None
     author: str | None = None
     content_hash: str = ""
+    also_at: tuple[str, ...] = ()  # other URLs the same story was published at (syndicated copies)
 
 
 @dataclass(frozen=True)

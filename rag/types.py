@@ -22,6 +22,7 @@ class Hit:
     url: str = ""
     published_at: str = ""
     article_id: str = ""
+    also_at: tuple[str, ...] = ()  # the same story's other URLs (syndicated copies)
     score: float = 0.0  # fused rank score: only comparable within one query
     similarity: float = 0.0  # cosine similarity to the question, -1..1
 
@@ -55,6 +56,7 @@ class Citation:
     quote_start: int = 0  # character span of ``quote`` inside ``passage``
     quote_end: int = 0
     passage: str = ""
+    also_at: tuple[str, ...] = ()  # the same story's other URLs (syndicated copies)
 
 
 @dataclass(frozen=True)

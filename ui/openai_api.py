@@ -76,7 +76,8 @@ def sources_block(citations: Sequence[Citation], freshness: str = "") -> str:
         url = web_link(c.url)
         link = f" <{url}>" if url and url != c.source else ""
         title, quote = plain_markdown(f"{c.title} — {where}"), plain_markdown(" ".join(c.quote.split()))
-        lines.append(f"[{c.n}] {title}{link}: “{quote}”")
+        also = "".join(f" (also <{u}>)" for u in c.also_at if web_link(u))
+        lines.append(f"[{c.n}] {title}{link}{also}: “{quote}”")
     return SOURCES_HEADING + "\n".join(lines) + (f"\n\n{freshness}" if freshness else "")
 
 

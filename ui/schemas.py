@@ -105,6 +105,7 @@ class CitationOut(BaseModel):
     quote_start: int
     quote_end: int
     passage: str | None = None
+    also_at: list[str] = Field([], description="Other URLs the same story was published at (syndicated copies).")
 
 
 class RefusalOut(BaseModel):

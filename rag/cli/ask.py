@@ -87,6 +87,8 @@ def _print_answer(answer: Any) -> None:
             out.print(f" \\[{c.n}] [bold]{escape(c.title)}[/] ({escape(short_path(c.source))}{date})")
             if c.url and c.url != c.source:
                 out.print(f"     {escape(c.url)}", style="dim")
+            if c.also_at:
+                out.print(f"     also at {escape(', '.join(c.also_at))}", style="dim")
             out.print(f"     “{escape(c.quote)}”", style="dim")
         if fresh := answer.freshness():
             out.print(f"[dim]{escape(fresh)}[/]")

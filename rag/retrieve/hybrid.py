@@ -154,6 +154,7 @@ def _hit(node: TextNode, score: float, similarity: float) -> Hit:
         url=web_link(m.get("url")),  # also for indexes made before links were checked at ingest
         published_at=str(m.get("published_at", "") or ""),
         article_id=str(m.get("article_id", "")),
+        also_at=tuple(link for u in str(m.get("also_at") or "").split("\n") if (link := web_link(u))),
         score=score,
         similarity=similarity,
     )

@@ -305,4 +305,5 @@ def _citation(n: int, hit: Hit, quote: _Quote) -> Citation:
         quote_start=quote.start,
         quote_end=quote.end,
         passage=hit.text,
+        also_at=hit.also_at,
     )

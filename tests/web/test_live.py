@@ -133,6 +133,10 @@ def test_a_copy_fetched_in_a_later_pass_is_found_in_the_index(rag: NewsRAG, site
     done = rag.live.ingest_urls([site.url("/wire/glacier")])
     assert (done.urls[0].status, done.urls[0].stored_as) == ("copy", original)
     assert len(rag.articles()) == 1
+    assert done.ingest is not None and done.ingest.embedded == 0  # the copy's URL is added, vectors kept
+    answer = rag.ask("How much of its ice volume has the Ostral glacier lost since 2010?")
+    assert answer.citations[0].url == original
+    assert answer.citations[0].also_at == (site.url("/wire/glacier"),)  # the copy is an extra source
     record = rag.live.library.lookup(site.url("/wire/glacier"))
     assert record is not None and record.url == original  # known by its copy's URL too
     # A different story from the same site is not taken for a copy.

@@ -1,4 +1,4 @@
-"""What ``index.web.fetch`` costs on loopback: refusing gzip bombs (time, memory) and plain GETs per second.
+"""What ``index.web.net.fetch`` costs on loopback: refusing gzip bombs (time, memory) and plain GETs per second.
 
     .venv/bin/python benchmarks/fetch_limits.py
 
@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from index.web.fetch import Fetcher, FetchPolicy
+from index.web.net.fetch import Fetcher, FetchPolicy
 from index.web.types import FetchError
 from tests.web.site import TestSite
 

@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from index.errors import InputError
 from index.types import IngestReport, web_link
 from index.web.dedupe import CopyFinder
-from index.web.fetch import Fetcher, FetchPolicy
 from index.web.library import Library
+from index.web.net.fetch import Fetcher, FetchPolicy
 from index.web.refresh import Collector, Pass
 from index.web.registry import Feed, FeedRegistry, format_every, parse_every
 

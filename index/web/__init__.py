@@ -1,10 +1,16 @@
 """Live news: fetch article pages and feeds over HTTP(S) and turn them into stored articles.
 
-``fetch`` is the only place that talks to the network (schemes, private addresses, size caps,
-redirects, robots.txt and per-host politeness); ``extract`` turns a page into an ``Article``;
-``feeds`` parses RSS, Atom, JSON Feed and news sitemaps; ``dedupe`` tells a syndicated copy of a
-stored article; ``library`` keeps each fetched article as a JSON record file in the data dir
-(what ``index.ingest`` then stores like any file); ``registry`` keeps the feeds and their state;
-``refresh`` runs one pass over the due feeds. Scheduling (``watch``, the server's background
-refresh) lives in the callers.
+- ``net/``: the network. ``net.fetch`` is the only module that resolves names or opens
+  connections (schemes, private addresses, size caps, redirects, robots.txt, per-host
+  politeness); ``net.addresses`` vets URLs and addresses; ``net.inflate`` decompresses in
+  bounded pieces.
+- ``parse/``: bytes into domain types, no I/O. ``parse.feeds`` reads RSS, Atom, JSON Feed and
+  news sitemaps; ``parse.extract`` turns an article page into a ``Page``.
+- ``dedupe``: tells a syndicated copy of a stored article (canonical URL aside).
+- ``library``: each fetched article as a JSON record file in the data dir, which
+  ``index.ingest`` stores like any file; the files are the truth about what was fetched.
+- ``registry``: the followed feeds and their refresh state (SQLite).
+- ``refresh``: one collection pass over URLs or due feeds.
+
+Scheduling (``watch``, the server's background refresh) lives in the callers (``rag.live``).
 """

@@ -26,10 +26,10 @@ from typing import Protocol
 
 from index.types import IngestReport, web_link
 from index.web.dedupe import Copy, resemblance
-from index.web.extract import extract_page
-from index.web.feeds import parse_feed
-from index.web.fetch import FEED_ACCEPT, PAGE_ACCEPT
 from index.web.library import Library, Record, url_key
+from index.web.net.fetch import FEED_ACCEPT, PAGE_ACCEPT
+from index.web.parse.extract import extract_page
+from index.web.parse.feeds import parse_feed
 from index.web.registry import Feed, FeedRegistry
 from index.web.types import FeedEntry, FeedError, Fetched, FetchError, Page
 

@@ -17,7 +17,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import positive_data_acceptance
 
-from index.web.fetch import Fetcher, FetchPolicy
+from index.web.net.fetch import Fetcher, FetchPolicy
 from index.web.types import Fetched, FetchError
 from rag.api import NewsRAG
 from rag.settings import Settings

@@ -1,4 +1,4 @@
-"""index.web.extract: a fetched page read into a Page like an uploaded HTML file, with feed fallbacks."""
+"""index.web.parse.extract: a fetched page read into a Page like an uploaded HTML file, with feed fallbacks."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from index.web.extract import decode_html, extract_page
+from index.web.parse.extract import decode_html, extract_page
 from index.web.types import FeedEntry, FetchError
 
 PARAGRAPHS = [

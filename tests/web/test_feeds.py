@@ -1,4 +1,4 @@
-"""index.web.feeds: every feed kind read into entries, and every hostile or wrong body refused in one line."""
+"""index.web.parse.feeds: every feed kind read into entries, and every hostile or wrong body refused in one line."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from index.web.feeds import page_feed_links, parse_feed
+from index.web.parse.feeds import page_feed_links, parse_feed
 from index.web.types import FeedError
 
 FEED_URL = "https://news.example.com/feeds/world.xml"

@@ -1,4 +1,4 @@
-"""index.web.fetch against a real loopback web site: metadata, redirects, errors, caps, 304s, robots.txt.
+"""index.web.net.fetch against a real loopback web site: metadata, redirects, errors, caps, 304s, robots.txt.
 
 The site is on 127.0.0.1, so these fetchers allow private addresses; the refusals of private
 addresses are in test_fetch_safety.py.
@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from index.web.fetch import Fetcher, FetchPolicy
+from index.web.net.fetch import Fetcher, FetchPolicy
 from index.web.types import FetchError
 from tests.web.site import TestSite
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from index.web.addresses import address_kind, vet
-from index.web.fetch import Fetcher, FetchPolicy
+from index.web.net.addresses import address_kind, vet
+from index.web.net.fetch import Fetcher, FetchPolicy
 from index.web.types import FetchError
 from tests.web.site import TestSite
 

@@ -1,4 +1,4 @@
-"""index.web.inflate: Content-Encoding undone in bounded pieces, whatever the compression ratio."""
+"""index.web.net.inflate: Content-Encoding undone in bounded pieces, whatever the compression ratio."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import zlib
 
 import pytest
 
-from index.web.inflate import PIECE, EncodingError, Inflater
+from index.web.net.inflate import PIECE, EncodingError, Inflater
 
 
 def _decode(encoding: str, body: bytes, step: int = 4096) -> list[bytes]:

@@ -7,7 +7,7 @@ again, keeps a DNS answer that changes between check and connect (DNS rebinding)
 private address.
 ``address_kind`` names why an address is not public (loopback, private, link-local, ...),
 looking inside IPv6 forms that carry an IPv4 address (mapped, compatible, 6to4, NAT64, Teredo).
-This module neither resolves (it is handed a resolver) nor connects; ``index.web.fetch`` does both.
+This module neither resolves (it is handed a resolver) nor connects; ``index.web.net.fetch`` does both.
 """
 
 from __future__ import annotations

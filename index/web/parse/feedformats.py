@@ -3,7 +3,7 @@
 Each reader returns a ``RawFeed``: its entries' links exactly as written, dates read into
 calendar days (``bad_date`` when a date was given but could not be read), titles and
 summaries reduced to one line of text. Checking links, dropping duplicates, ordering and
-limiting are left to ``index.web.feeds``, which also decides which reader a body goes to and
+limiting are left to ``index.web.parse.feeds``, which also decides which reader a body goes to and
 refuses entity declarations before any of these parsers runs.
 """
 

@@ -3,7 +3,7 @@
 ``parse_feed`` takes the bytes a fetch returned and tells the kind from the body itself (a
 server's content type is often wrong). RSS and Atom are read by feedparser, JSON Feed by
 ``json``, sitemaps (``<urlset>``, Google News ``news:`` fields or plain ``loc``/``lastmod``)
-by lxml; the readers live in ``index.web.feedformats``. Every entry's link is resolved
+by lxml; the readers live in ``index.web.parse.feedformats``. Every entry's link is resolved
 against the feed's URL and must be an http(s) link (``index.types.web_link``); other entries
 are skipped with a warning. Duplicate links (ignoring ``#fragments``) keep their first entry.
 
@@ -34,7 +34,7 @@ from defusedxml.common import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
 from index.types import web_link
-from index.web.feedformats import NOT_A_FEED, RawFeed, read_json_feed, read_rss_atom, read_sitemap, short
+from index.web.parse.feedformats import NOT_A_FEED, RawFeed, read_json_feed, read_rss_atom, read_sitemap, short
 from index.web.types import FeedEntry, FeedError, ParsedFeed
 
 # Media types a page uses to link its feeds (<link rel="alternate" type="...">). Not plain

@@ -2,7 +2,7 @@
 
 ``Fetcher.get`` returns a ``Fetched`` (the body after redirects, decoded from gzip/deflate) or
 raises ``FetchError`` with a one-line reason. Every hop of a redirect chain is vetted by
-``index.web.addresses.vet`` (scheme, credentials, every resolved address public unless
+``index.web.net.addresses.vet`` (scheme, credentials, every resolved address public unless
 ``allow_private``) and the connection goes to the checked IP with the real name in the Host
 header and TLS SNI, so a DNS answer that changes after the check cannot redirect us. Bodies are
 capped before reading (Content-Length) and while streaming, after decompression too. robots.txt
@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from index.web.addresses import Resolver, Target, vet
-from index.web.inflate import ACCEPT_ENCODING, EncodingError, Inflater
+from index.web.net.addresses import Resolver, Target, vet
+from index.web.net.inflate import ACCEPT_ENCODING, EncodingError, Inflater
 from index.web.types import Fetched, FetchError
 
 DEFAULT_USER_AGENT = "newsrag/0.1 (news reader; +offline)"

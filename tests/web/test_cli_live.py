@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -65,6 +66,37 @@ def newsrag(args: list[str], data_dir: Path) -> subprocess.CompletedProcess[str]
         "COLUMNS": "200",
     }
     return subprocess.run([NEWSRAG, *args], env=env, capture_output=True, text=True, timeout=300)
+
+
+def readme_block() -> str:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    start = readme.index("## Live news")
+    return re.findall(r"```bash\n(.*?)```", readme[start : readme.find("\n## ", start + 1)], flags=re.S)[0]
+
+
+def test_the_readme_feed_example_runs_as_written(tmp_path: Path) -> None:
+    port = free_port()
+    (tmp_path / "examples").mkdir()
+    shutil.copytree(REPO / "examples" / "live", tmp_path / "examples" / "live")
+    for path in (tmp_path / "examples").rglob("*.*ml"):
+        path.write_text(path.read_text().replace("127.0.0.1:8001", f"127.0.0.1:{port}"))
+    script = readme_block().replace("8001", str(port)).replace(".venv/bin/newsrag", NEWSRAG)
+    script = script.replace("python3 -m http.server", f"{sys.executable} -m http.server")
+    env = {**os.environ, "NEWSRAG_DATA_DIR": str(tmp_path / "data"), "NEWSRAG_BACKEND": "extractive", "COLUMNS": "200"}
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", "trap 'kill $(jobs -p) 2>/dev/null' EXIT\n" + script],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    out = result.stdout
+    assert result.returncode == 0, out + result.stderr
+    assert "3 new article(s)" in out  # feeds add
+    assert "48 million" in out and f"http://127.0.0.1:{port}/news/library.html" in out  # ask, cited by URL
+    assert "unchanged" in out  # ingest URL of a page already stored from the feed
+    assert "stopped following" in out
 
 
 def test_the_readme_feed_example_from_the_command_line(example_site: str, tmp_path: Path) -> None:

@@ -214,7 +214,7 @@ def sources_html(turns: Sequence[Turn]) -> str:
     return "".join(out)
 
 
-ARTICLE_COLUMNS = ["Headline", "Source", "Date", "Chunks", "File"]
+ARTICLE_COLUMNS = ["Headline", "Source", "Date", "Chunks", "File or URL"]
 
 
 def article_rows(articles: Sequence[ArticleInfo], query: str = "") -> list[list[str | int]]:
@@ -222,7 +222,9 @@ def article_rows(articles: Sequence[ArticleInfo], query: str = "") -> list[list[
     needle = query.strip().lower()
     rows: list[list[str | int]] = []
     for a in sorted(articles, key=lambda a: (a.published_at or "", a.title), reverse=True):
-        name = a.file_path.rsplit("/", 1)[-1]
+        parts = a.file_path.rsplit("/", 3)
+        # A fetched article's file is a record named by a hash (DATA_DIR/web/<host>/…): its URL says more.
+        name = a.url if a.url and len(parts) == 4 and parts[1] == "web" else parts[-1]
         if needle and needle not in f"{a.title} {a.source} {a.published_at} {name}".lower():
             continue
         rows.append([a.title or "(untitled)", a.source, a.published_at, a.chunks, name])

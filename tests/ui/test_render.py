@@ -118,3 +118,20 @@ def test_a_short_answer_line_stands_out_above_its_support() -> None:
     assert out.startswith('<strong class="nr-short">60 days <a class="nr-cite"')
     assert "<br>The truce" in out and "&lt;b&gt;" in out
     assert "<strong" not in answer_html("One line [1].", 3)
+
+
+def test_a_fetched_article_is_listed_by_its_url_not_its_record_file() -> None:
+    from index.store import ArticleInfo
+    from ui.render import article_rows
+
+    web = ArticleInfo(
+        article_id="a", title="Night train returns", source="Northern Ledger", url="https://ledger.example/rail",
+        published_at="2026-12-03", file_path="/srv/data/web/ledger.example/0f3a9c.json", chunks=2,
+    )  # fmt: skip
+    upload = ArticleInfo(
+        article_id="b", title="Harbour", source="x", url="https://x.example/h", published_at="",
+        file_path="/srv/data/uploads/harbour.txt", chunks=1,
+    )  # fmt: skip
+    rows = article_rows([web, upload])
+    assert [r[4] for r in rows] == ["https://ledger.example/rail", "harbour.txt"]
+    assert article_rows([web, upload], "ledger.example/rail") == rows[:1]  # searchable by URL

@@ -60,6 +60,15 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class TimelinePoint:
+    """One dated point of a timeline answer: a sentence, its article's date, its citation number."""
+
+    published_at: str  # ISO date of the article the sentence comes from ("" when undated)
+    text: str  # the sentence, with its [n] marker
+    n: int  # the citation backing it
+
+
+@dataclass(frozen=True)
 class Verdict:
     """Why an answer was refused: the check that refused it (``rag.verify.checks``) and its reason."""
 
@@ -83,6 +92,7 @@ class Answer:
     short_answer: str = ""  # the answer's first line when the model gave a short answer first
     verdict: Verdict | None = None  # set on a refusal: which check refused it and why
     reply: str = ""  # the model's text (its "Answer:" label off) before verification; for replays, not in to_dict
+    timeline: list[TimelinePoint] = field(default_factory=list)  # set when answered as dated points (#21)
 
     def newest_cited(self) -> date | None:
         """The publication date of the newest article a citation names (None: none is dated)."""

@@ -7,7 +7,9 @@ paths, ``/robots.txt`` included, answer 404. It leaves out TLS, HTTP/2, range re
 anything a test does not need; it never contacts anything itself.
 
 Routes match on the path with its query string first, then on the bare path. A route added with
-``headers={"Transfer-Encoding": "chunked"}`` is sent chunked, without a Content-Length.
+``headers={"Transfer-Encoding": "chunked"}`` is sent chunked, without a Content-Length; one added
+with ``conditional=False`` behaves like a server without conditional GET (no validators sent,
+conditional headers ignored, always the whole body).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class _Route:
     last_modified: float = 0.0  # epoch seconds, whole
     location: str = ""
     delay: float = 0.0
+    conditional: bool = True  # False: no ETag/Last-Modified, conditional requests get the full body
 
 
 @functools.lru_cache(maxsize=4)
@@ -107,8 +110,12 @@ class TestSite:
         content_type: str = "text/html; charset=utf-8",
         status: int = 200,
         headers: dict[str, str] | None = None,
+        conditional: bool = True,
     ) -> None:
-        """Serve ``body`` at ``path`` (replacing what was there); a new body gets a new ETag and date."""
+        """Serve ``body`` at ``path`` (replacing what was there); a new body gets a new ETag and date.
+
+        ``conditional=False``: send no ETag or Last-Modified and ignore If-None-Match and
+        If-Modified-Since, as a server without conditional GET does."""
         data = body.encode("utf-8") if isinstance(body, str) else body
         etag = '"' + hashlib.sha256(data).hexdigest()[:24] + '"'
         with self._lock:
@@ -121,7 +128,14 @@ class TestSite:
                 if old is not None and old.last_modified >= modified:
                     modified = old.last_modified + 1
             self._routes[path] = _Route(
-                "page", data, content_type, status, dict(headers or {}), etag=etag, last_modified=modified
+                "page",
+                data,
+                content_type,
+                status,
+                dict(headers or {}),
+                etag=etag,
+                last_modified=modified,
+                conditional=conditional,
             )
 
     def redirect(self, path: str, to_path: str, status: int = 301) -> None:
@@ -178,7 +192,7 @@ class TestSite:
 
     def _serve_page(self, handler: BaseHTTPRequestHandler, head: bool, route: _Route, asked: dict[str, str]) -> None:
         out = {"Content-Type": route.content_type}
-        if 200 <= route.status < 300:
+        if 200 <= route.status < 300 and route.conditional:
             out["ETag"] = route.etag
             out["Last-Modified"] = formatdate(route.last_modified, usegmt=True)
             if _unchanged(route, asked):

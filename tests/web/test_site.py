@@ -66,3 +66,13 @@ def test_slow_and_chunked(site: TestSite) -> None:
     conn.request("GET", "/c")
     resp = conn.getresponse()
     assert resp.headers["Content-Length"] is None and resp.read() == b"x" * 200_000
+
+
+def test_route_without_conditional_get_always_sends_the_body(site: TestSite) -> None:
+    site.add("/feed", "<rss/>", conditional=False)
+    first = _get(site, "/feed")
+    assert first.status == 200 and first.headers["ETag"] is None and first.headers["Last-Modified"] is None
+    asked = {"If-None-Match": "*", "If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"}
+    assert _get(site, "/feed", asked).status == 200
+    site.add("/feed", "<rss/>")  # the same body, conditional again
+    assert _get(site, "/feed", {"If-None-Match": "*"}).status == 304

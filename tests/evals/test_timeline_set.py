@@ -1,10 +1,12 @@
 """The timeline eval set: its schema, and that every gold point stands in its source article.
 
-Sources are checked against the RealTimeQA pool itself when it is on this machine
-(``NEWSRAG_RTQA_DIR``, or /work/shared/datasets/realtimeqa-dev): the URL is in the pool, the
-pool's publication date is the gold date, and every keyword is in the article. Without the
-pool, against ``tests/data/timeline_gold_sources.json`` (URL → pool date and headline,
-extracted from the pool when the set was written) — never skipped.
+Sources are checked against ``tests/data/timeline_gold_sources.json`` (URL → pool date and
+headline, and for each point the source sentence that states it, extracted from the pool when
+the set was written) and, when the RealTimeQA pool is on this machine (``NEWSRAG_RTQA_DIR``,
+or /work/shared/datasets/realtimeqa-dev), against the pool itself: the URL is in the pool
+with the gold date, and one sentence of the article holds every keyword — never skipped.
+An answer made of those source sentences, each dated by its article, scores full marks:
+the set and the metric agree on what a correct timeline is.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ import pytest
 from evals.timeline.__main__ import DEFAULT_SET
 from evals.timeline.corpus import read_pool
 from evals.timeline.gold import load_timeline_set
-from evals.timeline.score import contains_keyword, tokens
+from evals.timeline.score import contains_keyword, score_answer, tokens
 from index.errors import InputError
+from rag.text import split_sentences
+from rag.types import Answer, Citation, TimelinePoint
 
 MANIFEST = Path(__file__).resolve().parents[1] / "data" / "timeline_gold_sources.json"
 POOL = Path(os.environ.get("NEWSRAG_RTQA_DIR", "/work/shared/datasets/realtimeqa-dev"))
@@ -39,7 +43,7 @@ def test_the_set_has_20_questions_each_with_dated_points_before_its_asking_date(
 
 def test_every_gold_source_is_in_the_pool_with_the_gold_date() -> None:
     items = load_timeline_set(DEFAULT_SET)
-    manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
+    manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))["sources"]
     points = [p for i in items for p in i.points]
     assert {p.source for p in points} == set(manifest)
     for p in points:
@@ -50,8 +54,25 @@ def test_every_gold_source_is_in_the_pool_with_the_gold_date() -> None:
     for p in points:
         article = pool[p.source]
         assert article["published_at"] == p.date and article["title"] == manifest[p.source]["title"]
-        words = tokens(article["title"] + " " + article["text"])
-        assert all(contains_keyword(words, k) for k in p.keywords), (p.source, p.keywords)
+        text = article["title"] + "\n" + article["text"]
+        sentences = [tokens(text[start:end]) for start, end in split_sentences(text)]
+        assert any(all(contains_keyword(s, k) for k in p.keywords) for s in sentences), (p.source, p.keywords)
+
+
+def test_an_answer_of_the_gold_source_sentences_scores_full_marks() -> None:
+    evidence = json.loads(MANIFEST.read_text(encoding="utf-8"))["evidence"]
+    for item in load_timeline_set(DEFAULT_SET):
+        said = [e for e in evidence if e["id"] == item.id]
+        assert [(e["date"], e["source"]) for e in said] == [(p.date, p.source) for p in item.points]
+        citations = [
+            Citation(n, "t", e["source"], e["source"], e["date"], e["sentence"], "c") for n, e in enumerate(said, 1)
+        ]
+        timeline = [TimelinePoint(e["date"], f"{e['sentence']} [{n}]", n) for n, e in enumerate(said, 1)]
+        m = score_answer(Answer(item.question, "", False, citations=citations, timeline=timeline), item.points)
+        assert m["metrics"]["point_recall"] == 1.0 and m["metrics"]["citation_precision"] == 1.0, item.id
+        assert m["metrics"]["order_correct"] == 1.0, item.id
+        plain = Answer(item.question, " ".join(p.text for p in timeline), False, citations=citations)
+        assert score_answer(plain, item.points)["metrics"]["point_recall"] == 1.0, item.id  # the same, as plain text
 
 
 @pytest.mark.parametrize(

@@ -204,10 +204,6 @@ def start_watching(live: LiveNews) -> Watcher | None:
     return Watcher(live).start()
 
 
-def every_text(seconds: float) -> str:
-    return format_every(seconds)
-
-
 def feed_info(feed: Feed) -> dict[str, Any]:
     """A feed as plain values, times as local ISO dates (``feeds list --json``, the server, the UI)."""
     return {

@@ -96,14 +96,6 @@ class Library:
         data = _read(path)
         return _record(path, data) if data is not None else None
 
-    def records(self) -> list[Record]:
-        """Every stored web article, each once."""
-        with self._lock:
-            seen: dict[Path, Record] = {}
-            for record in self._index().values():
-                seen.setdefault(record.path, record)
-            return sorted(seen.values(), key=lambda r: str(r.path))
-
     def save(self, page: Page, feed: str | None = None) -> tuple[Path, bool]:
         """Write (or rewrite) the record of a fetched page; its syndicated copies are kept.
 
@@ -146,11 +138,6 @@ class Library:
         data["also_at"] = [*data.get("also_at", []), url]
         self._write(record.path, data)
         return True
-
-    def remove(self, record: Record) -> None:
-        record.path.unlink(missing_ok=True)
-        with self._lock:
-            self._by_url = None
 
     def has_pending(self) -> bool:
         """Whether records were written that an ingest has not yet stored."""

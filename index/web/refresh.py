@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Protocol
 
 from index.types import IngestReport, web_link
-from index.web.dedupe import Copy, resemblance
+from index.web.dedupe import THRESHOLD, Copy, resemblance
 from index.web.library import Library, Record, url_key
 from index.web.net.fetch import FEED_ACCEPT, PAGE_ACCEPT
 from index.web.parse.extract import extract_page
@@ -96,10 +96,6 @@ class Pass:
     ingest: IngestReport | None = None
     requests: int = 0
     seconds: float = 0.0
-
-    @property
-    def pages(self) -> list[UrlResult]:
-        return self.urls + [p for f in self.feeds for p in f.pages]
 
 
 class Collector:
@@ -274,4 +270,4 @@ class Collector:
         return UrlResult(link, "copy", title=page.title, stored_as=record.url or str(record.copy_of), reason=why)
 
     def _threshold(self) -> float:
-        return self.finder.threshold if self.finder is not None else 0.9
+        return self.finder.threshold if self.finder is not None else THRESHOLD

@@ -16,8 +16,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from index.web.registry import format_every
 from rag.cli.common import ConfigOpt, DataDirOpt, err, fail, guard, open_rag, out
-from rag.live import every_text, feed_info
+from rag.live import feed_info
 
 feeds_app = typer.Typer(help="Follow news feeds (RSS, Atom, JSON Feed, news sitemaps).", no_args_is_help=True)
 
@@ -90,7 +91,7 @@ def feeds_add(
     """Follow a feed; its new articles are fetched now and on every refresh."""
     rag = guard(lambda: open_rag(config, data_dir))
     feed, new = guard(lambda: rag.live.add_feed(url, every))
-    out.print(f"{'following' if new else 'already following'} {escape(feed.url)}, every {every_text(feed.every_s)}")
+    out.print(f"{'following' if new else 'already following'} {escape(feed.url)}, every {format_every(feed.every_s)}")
     if now and print_pass(guard(lambda: rag.live.refresh([feed.url], due_only=False))):
         raise typer.Exit(1)
 

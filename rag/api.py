@@ -135,6 +135,8 @@ class NewsRAG:
             split_questions=s.split_questions,
             trim_short_answers=s.trim_short_answers,
             count_tokens=token_counter() if s.context_tokens else None,
+            timeline_max_points=s.timeline_max_points if s.timeline_answers else 0,
+            flag_stale=s.flag_stale_answers,
         )
 
     # Ingest side

@@ -208,6 +208,21 @@ class Settings(BaseSettings):
         "(recent articles first; see recency_days).",
     )
 
+    # Stories and timelines (#21)
+    timeline_answers: bool = Field(
+        True,
+        description="Answer a question about change or sequence ('since …', 'between … and …', 'how did … change', "
+        "'timeline of') as dated, cited points across the story's articles (rag.timeline); off: as any question.",
+    )
+    timeline_max_points: int = Field(
+        8, ge=1, le=50, description="Most dated points in a timeline answer (one per article; the most relevant kept)."
+    )
+    flag_stale_answers: bool = Field(
+        True,
+        description="End an answer whose citations all come from one dated article with '(as of <date>; N newer "
+        "articles on this story)' when its story has newer articles.",
+    )
+
     @field_validator("openai_base_url", "embed_base_url", "chroma_url")
     @classmethod
     def _url(cls, value: str | None) -> str | None:

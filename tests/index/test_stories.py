@@ -11,7 +11,10 @@ The fake embedder's cosine scale is not MiniLM's: these tests set ``story_simila
 
 from __future__ import annotations
 
+import signal
 import sqlite3
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -139,6 +142,23 @@ def test_a_failed_update_commits_nothing_and_the_next_run_converges(tmp_path: Pa
     assert members(rag) == first
     assert rag.stories.rebuild().assigned == 5 and members(rag) == first  # regrouping gives the same stories
     assert len(set(first.values())) == 3  # the three March articles; the inquiry; the match
+
+
+def test_an_update_killed_half_way_leaves_the_last_state_and_the_next_one_converges(tmp_path: Path) -> None:
+    rag = make(tmp_path / "data")
+    rag.ingest([write(tmp_path / "in" / "first.jsonl", DAM[0], MATCH)])
+    before = members(rag)
+    rag.settings.__dict__["stories"] = False  # store more articles without placing them
+    rag.ingest([write(tmp_path / "in" / "more.jsonl", DAM[1], DAM[2], DAM_LATER, UNDATED)])
+    killed = subprocess.run(
+        [sys.executable, "-m", "tests.index.crash_stories", str(tmp_path / "data"), "3"], timeout=120, check=False
+    )
+    assert killed.returncode == -signal.SIGKILL
+    rag.settings.__dict__["stories"] = True
+    assert members(rag) == before  # the two articles placed before the kill were never committed
+    assert rag.stories.update().assigned == 4  # type: ignore[union-attr]
+    after = members(rag)
+    assert rag.stories.rebuild().assigned == 6 and members(rag) == after
 
 
 def test_stories_off_groups_nothing_and_says_how_to_turn_them_on(tmp_path: Path) -> None:

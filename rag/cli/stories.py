@@ -49,7 +49,7 @@ def stories(
     rag = guard(lambda: open_rag(config, data_dir))
     if rebuild:
         done = guard(rag.stories.rebuild)
-        out.print(f"regrouped {done.assigned} article(s) into {done.stories} stor(y/ies)")
+        out.print(f"regrouped {done.assigned} article(s) into {done.stories} story(ies)")
     if show is not None:
         found = guard(lambda: rag.stories.get(show))
         if found is None:
@@ -70,8 +70,10 @@ def stories(
         out.print_json(json.dumps([_story_json(s) for s in found_stories]))
         return
     if not found_stories:
-        hint = "no story matches" if search else "no stories yet: ingest articles with `newsrag ingest PATH`"
-        out.print(hint)
+        if search or min_articles > 1:
+            out.print(f"no story{' of ' + str(min_articles) + '+ articles' if min_articles > 1 else ''} matches")
+        else:
+            out.print("no stories yet: ingest articles with `newsrag ingest PATH`")
         return
     table = Table("story", "dates", "articles", "label")
     for s in found_stories:

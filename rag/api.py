@@ -129,6 +129,7 @@ class NewsRAG:
             count_tokens=token_counter() if s.context_tokens else None,
             timeline_max_points=s.timeline_max_points if s.timeline_answers else 0,
             flag_stale=s.flag_stale_answers,
+            stories=self.stories if s.stories else None,
         )
 
     # Ingest side

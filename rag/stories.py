@@ -66,6 +66,13 @@ class Stories:
         self._check_on()
         return self.table.story_of(article_id)
 
+    def members(self, article_id: str) -> builtins.list[tuple[str, str]]:
+        """``rag.timeline.StoryLookup``: (article id, ISO date) of the article's whole story,
+        oldest first; [] when it is in no story (or stories are off)."""
+        story = self.table.story_of(article_id) if self.settings.stories else None
+        found = self.table.get(story.story_id) if story is not None else None
+        return [(a.article_id, a.published_at) for a in found[1]] if found else []
+
     def _check_on(self) -> None:
         if not self.settings.stories:
             raise InputError("stories are off: set NEWSRAG_STORIES=true, then run `newsrag stories --rebuild`")

@@ -107,8 +107,9 @@ def test_readme_openai_client_example(server: str, env: dict[str, str], tmp_path
     answer, rest = out.split("\nSources:\n", 1)
     assert "60" in answer and re.search(r"\[1\]", answer)
     assert "Negotiating a Ceasefire" in rest
-    streamed = out.strip().splitlines()[-1]
-    assert "60" in streamed and "[1]" in streamed
+    *streamed_lines, freshness = [line for line in out.strip().splitlines() if line.strip()]
+    assert freshness.startswith("Newest cited article: 2024-11-22")  # the stream ends saying how recent its source is
+    assert "60" in streamed_lines[-1] and "[1]" in streamed_lines[-1]  # its last source line
 
 
 def test_readme_python_api_example(env: dict[str, str], tmp_path: Path) -> None:

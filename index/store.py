@@ -345,14 +345,14 @@ class ChromaStore:
             offset += _PAGE
 
     @_reachable
-    def nearest_ids(self, embedding: list[float], k: int) -> list[tuple[str, float]]:
-        """Ids of the ``k`` nearest chunks with their cosine similarity, best first.
-
-        Asks Chroma for ids and distances only: the caller has the chunks (``all_chunks``).
-        """
+    def nearest_ids(
+        self, embedding: list[float], k: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[str, float]]:
+        """Ids of the ``k`` nearest chunks (``where``: of those whose metadata match) with their cosine
+        similarity, best first. Asks Chroma for ids and distances only: the caller has the chunks."""
         if k <= 0:
             return []
-        got = self.collection.query(query_embeddings=[embedding], n_results=k, include=["distances"])
+        got = self.collection.query(query_embeddings=[embedding], n_results=k, where=where, include=["distances"])
         ids, distances = got["ids"][0], (got["distances"] or [[]])[0]
         return [(chunk_id, 1.0 - float(d)) for chunk_id, d in zip(ids, distances, strict=False)]
 

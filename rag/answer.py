@@ -17,6 +17,13 @@ sentence, generation, total) are recorded.
 A two-part question ("Who is X, and which Y …?", ``rag.decompose``) goes through retrieval and
 generation once per part, and the parts' answers are joined.
 
+A question about change or sequence ("since …", "how did … change", "timeline of", ``rag.timeline``)
+is answered as dated points across its story's articles (``rag.retrieve.across`` gathers one
+passage per article, ``rag.generate.points`` extracts and cites a sentence of each; no model
+call), when any dated passage answers it; otherwise like any question. An ordinary answer whose
+citations all come from one dated article ends "(as of <date>; N newer articles on this story)"
+when its story (a ``StoryLookup``) has newer articles.
+
 The short answer line is trimmed of words that restate the question (``rag.verify.short``).
 Follow-up questions are condensed by ``rag.retrieve.condense``; with ``context_tokens`` the passages
 are the best sentences chosen by ``rag.retrieve.select`` under that budget.
@@ -34,11 +41,14 @@ from index.errors import EmptyIndexError, LLMError, QuestionError, QuestionTooLo
 from rag.decompose import combine, merge_hits, parts
 from rag.generate.gate import AnswerGate
 from rag.generate.generator import Generator
+from rag.generate.points import dated_points, timeline_text
 from rag.generate.prompt import REFUSAL_TEXT, Unlabel, build_prompt, is_refusal, short_answer
+from rag.retrieve.across import gather
 from rag.retrieve.condense import standalone_question
 from rag.retrieve.hybrid import Retriever
 from rag.retrieve.select import Counter, select_context
-from rag.types import Answer, Hit, Queued, Retrieved, Verdict
+from rag.timeline import StoryLookup, stale_note, timeline_query
+from rag.types import Answer, Citation, Hit, Queued, Retrieved, TimelinePoint, Verdict
 from rag.verify.checks import (
     NO_PASSAGE,
     AnswerCheck,
@@ -85,6 +95,9 @@ class AnswerEngine:
         checks: Sequence[AnswerCheck] | None = None,
         split_questions: bool = True,
         trim_short_answers: bool = True,
+        stories: StoryLookup | None = None,
+        timeline_max_points: int = 8,
+        flag_stale: bool = True,
     ) -> None:
         self.retriever = retriever
         self.generator = generator
@@ -100,6 +113,9 @@ class AnswerEngine:
         self.checks = default_checks() if checks is None else list(checks)  # [] turns every check off
         self.split_questions = split_questions
         self.trim_short_answers = trim_short_answers
+        self.stories = stories  # story grouping, for timelines and the stale-fact flag; None: no stories
+        self.timeline_max_points = timeline_max_points  # 0: timeline questions are answered like any other
+        self.flag_stale = flag_stale
 
     def ask(self, question: str, history: History = (), top_k: int | None = None, as_of: date | None = None) -> Answer:
         answer = None
@@ -147,14 +163,71 @@ class AnswerEngine:
             raise EmptyIndexError()
         search_query = standalone_question(question, history)
         k = top_k or self.top_k
+        asks_timeline = timeline_query(search_query) if self.timeline_max_points else None
+        if asks_timeline is not None:
+            _, found = gather(
+                self.retriever, asks_timeline, k, as_of, self.stories, self.min_similarity, self.timeline_max_points
+            )
+            points, citations = dated_points(asks_timeline.topic, found, self._embedder) if found else ([], [])
+            if points:  # else no dated passage answers it: an ordinary answer (or refusal) follows
+                yield from self._timeline(question, asks_timeline.topic, found, points, citations, t0)
+                return
         split = parts(search_query) if self.split_questions else [search_query]
         if len(split) > 1:
-            yield from self._parts(question, search_query, split, k, verified, as_of, t0)
+            yield from self._stale_flagged(self._parts(question, search_query, split, k, verified, as_of, t0), as_of)
             return
         hits = self._retrieve(search_query, k, as_of)
         timings = {"retrieval": time.perf_counter() - t0}
         yield Retrieved(search_query, hits)
-        yield from self._generate(question, search_query, hits, history, verified, timings, t0)
+        yield from self._stale_flagged(
+            self._generate(question, search_query, hits, history, verified, timings, t0), as_of
+        )
+
+    def _timeline(
+        self,
+        question: str,
+        topic: str,
+        hits: list[Hit],
+        points: list[TimelinePoint],
+        citations: list[Citation],
+        t0: float,
+    ) -> Iterator[Retrieved | str | Answer]:
+        """A timeline answer (``rag.generate.points``): the passages, the dated lines, the ``Answer``.
+
+        The lines are verified when written, so raw and verified pieces are the same: joined,
+        they are the answer's text. No model call, so no wait in the generator's line.
+        """
+        timings = {"retrieval": time.perf_counter() - t0}
+        yield Retrieved(topic, hits)
+        lines = timeline_text(points)
+        timings["first_sentence"] = time.perf_counter() - t0
+        yield from lines
+        answer = Answer(
+            question=question,
+            answer="".join(lines),
+            refused=False,
+            citations=citations,
+            sources=hits,
+            backend="timeline",
+            search_query=topic,
+            timings=timings,
+            timeline=points,
+        )
+        timings["total"] = time.perf_counter() - t0
+        yield answer
+
+    def _stale_flagged(
+        self, items: Iterator[Retrieved | Queued | str | Answer], as_of: date | None
+    ) -> Iterator[Retrieved | Queued | str | Answer]:
+        """``items``, with the stale-fact note added to the final answer (and streamed before it)
+        when all its citations come from one dated article whose story has newer articles."""
+        for item in items:
+            if isinstance(item, Answer) and self.flag_stale and self.stories is not None:
+                note, item.newer_articles = stale_note(item, self.stories, as_of)
+                if note:
+                    yield note
+                    item.answer += note
+            yield item
 
     def _retrieve(self, query: str, k: int, as_of: date | None) -> list[Hit]:
         if self.context_tokens:  # the best sentences of twice as many chunks, within the budget

@@ -17,7 +17,6 @@ The CLI, UI and server are thin layers over this object.
 from __future__ import annotations
 
 import fcntl
-import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from datetime import date
@@ -42,6 +41,7 @@ from rag.types import Answer, Queued, Retrieved
 
 if TYPE_CHECKING:
     from rag.live import LiveNews
+    from rag.stories import Stories
 
 T = TypeVar("T")
 
@@ -51,21 +51,6 @@ YIELD_GROUP = 32
 
 # The built-in sample articles ship inside the ``index`` package (package data).
 SAMPLES_DIR = Path(str(resources.files("index").joinpath("samples")))
-
-# Offline by default: these libraries otherwise phone home or try the Hugging Face hub.
-OFFLINE_ENVIRONMENT = {
-    "HF_HUB_OFFLINE": "1",
-    "TRANSFORMERS_OFFLINE": "1",
-    "HF_HUB_DISABLE_TELEMETRY": "1",
-    "ANONYMIZED_TELEMETRY": "False",
-    "TOKENIZERS_PARALLELISM": "false",
-}
-
-
-def offline_environment() -> None:
-    """Set the offline switches (unless the user set them) before any model library loads."""
-    for var, value in OFFLINE_ENVIRONMENT.items():
-        os.environ.setdefault(var, value)
 
 
 class NewsRAG:
@@ -80,7 +65,7 @@ class NewsRAG:
         **overrides: Any,
     ) -> None:
         """Settings as given (or loaded); ``embedder``/``generator`` replace the configured ones."""
-        offline_environment()  # at the entry point, not at import: importing changes nothing
+        factory.offline_environment()  # at the entry point, not at import: importing changes nothing
         self.settings = settings if settings is not None else load_settings(**overrides)
         self.backend, self.backend_reason = factory.resolve_backend(self.settings)
         if embedder is not None:
@@ -118,6 +103,13 @@ class NewsRAG:
         return LiveNews(self)
 
     @cached_property
+    def stories(self) -> Stories:
+        """Articles grouped by the event they report (``rag.stories``), kept up to date by every ingest."""
+        from rag.stories import Stories
+
+        return Stories(self.settings, lambda: self.store, self._ingest_lock)
+
+    @cached_property
     def engine(self) -> AnswerEngine:
         s = self.settings
         return AnswerEngine(
@@ -135,6 +127,9 @@ class NewsRAG:
             split_questions=s.split_questions,
             trim_short_answers=s.trim_short_answers,
             count_tokens=token_counter() if s.context_tokens else None,
+            timeline_max_points=s.timeline_max_points if s.timeline_answers else 0,
+            flag_stale=s.flag_stale_answers,
+            stories=self.stories if s.stories else None,
         )
 
     # Ingest side
@@ -183,6 +178,7 @@ class NewsRAG:
                 pause=pause,
                 embed_group=YIELD_GROUP if yields else EMBED_GROUP,
             )
+            self.stories.update()
         self.retriever.generation += 1
         return report
 
@@ -194,6 +190,7 @@ class NewsRAG:
         """Drop the articles of these files (or of every file under these folders)."""
         with self._ingest_lock(), self._storage_faults():
             removed = remove_paths(paths, self.store)
+            self.stories.update()
         self.retriever.generation += 1
         return removed
 
@@ -209,6 +206,7 @@ class NewsRAG:
             for path in removed:
                 if path and Path(path).is_relative_to(uploads) and not self.store.holds_file(path):
                     Path(path).unlink(missing_ok=True)
+            self.stories.update()
         self.retriever.generation += 1
         return sum(removed.values())
 

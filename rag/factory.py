@@ -9,6 +9,7 @@ ask for.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,21 @@ from rag.generate.generator import ExtractiveGenerator, Generator
 from rag.retrieve.hybrid import HybridRetriever
 from rag.settings import Settings
 from rag.verify.checks import AnswerCheck, AskedCheck, GroundingCheck
+
+# Offline by default: these libraries otherwise phone home or try the Hugging Face hub.
+OFFLINE_ENVIRONMENT = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "ANONYMIZED_TELEMETRY": "False",
+    "TOKENIZERS_PARALLELISM": "false",
+}
+
+
+def offline_environment() -> None:
+    """Set the offline switches (unless the user set them) before any model library loads."""
+    for var, value in OFFLINE_ENVIRONMENT.items():
+        os.environ.setdefault(var, value)
 
 
 def _secret(value: object) -> str | None:

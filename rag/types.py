@@ -93,6 +93,9 @@ class Answer:
     verdict: Verdict | None = None  # set on a refusal: which check refused it and why
     reply: str = ""  # the model's text (its "Answer:" label off) before verification; for replays, not in to_dict
     timeline: list[TimelinePoint] = field(default_factory=list)  # set when answered as dated points (#21)
+    # The story's articles newer than the one article all citations come from (the answer then
+    # ends "(as of <date>; N newer articles on this story)"); [] otherwise.
+    newer_articles: list[str] = field(default_factory=list)
 
     def newest_cited(self) -> date | None:
         """The publication date of the newest article a citation names (None: none is dated)."""
@@ -128,6 +131,8 @@ class Answer:
             "newest_cited": (newest.isoformat() if (newest := self.newest_cited()) else None),
             **({"error": self.error} if self.error else {}),
             **({"refusal": asdict(self.verdict)} if self.verdict else {}),
+            **({"timeline": [asdict(p) for p in self.timeline]} if self.timeline else {}),
+            **({"newer_articles": self.newer_articles} if self.newer_articles else {}),
         }
 
 

@@ -37,6 +37,7 @@ from ui.render import (
     settings_markdown,
     sources_html,
 )
+from ui.stories_tab import build_stories_tab
 from ui.uploads import file_problem, save_and_ingest
 
 Chat = list[dict[str, Any]]
@@ -218,6 +219,7 @@ def _finish(turn: Turn, answer: Answer, public: Callable[[str], str]) -> None:
     turn.refusal = answer.verdict.reason if answer.verdict else ""
     turn.citations = list(answer.citations)
     turn.freshness = answer.freshness()
+    turn.timeline = bool(answer.timeline)
     turn.timings = dict(answer.timings)
     turn.hits = list(answer.sources) or turn.hits
     turn.search_query = answer.search_query or turn.search_query
@@ -303,6 +305,8 @@ def build_app(rag: NewsRAG) -> gr.Blocks:
                 with gr.Row():
                     picked = gr.Dropdown(label="Delete articles", multiselect=True, choices=[], scale=5)
                     delete = gr.Button("Delete", variant="stop", scale=1)
+            with gr.Tab("Stories", id="stories"):
+                load_stories, story_inputs, story_outputs = build_stories_tab(rag, ui.public)
             with gr.Tab("Settings", id="settings"):
                 top_k = gr.Slider(1, 12, value=s.top_k, step=1, label="Passages per answer (top-k)")
                 settings_md = gr.Markdown(elem_id="nr-settings")
@@ -330,19 +334,20 @@ def build_app(rag: NewsRAG) -> gr.Blocks:
             return (*ui.upload(_only_uploaded(paths), progress), None)
 
         refresh = {"fn": ui.settings_text, "inputs": top_k, "outputs": settings_md, **hidden}
+        stories = {"fn": load_stories, "inputs": story_inputs, "outputs": story_outputs, "queue": False, **hidden}
         samples_btn.click(load_samples, None, [*corpus_outputs, notice], concurrency_id="ingest", **hidden).then(
             **refresh
-        )
+        ).then(**stories)
         upload_outputs = [*corpus_outputs, upload_result, files]
-        files.upload(upload, files, upload_outputs, concurrency_id="ingest", **hidden).then(**refresh)
+        files.upload(upload, files, upload_outputs, concurrency_id="ingest", **hidden).then(**refresh).then(**stories)
         search.change(ui.corpus_view, search, corpus_outputs, queue=False, **hidden)
         delete.click(
             ui.delete, [picked, search], [*corpus_outputs, upload_result], concurrency_id="ingest", **hidden
-        ).then(**refresh)
+        ).then(**refresh).then(**stories)
         for event in live.events:  # pages fetched, feeds followed or refreshed: the table shows them
-            event.then(ui.corpus_view, search, corpus_outputs, queue=False, **hidden).then(**refresh)
+            event.then(ui.corpus_view, search, corpus_outputs, queue=False, **hidden).then(**refresh).then(**stories)
         top_k.change(ui.settings_text, top_k, settings_md, queue=False, **hidden)
         app.load(ui.corpus_view, None, corpus_outputs, **hidden).then(ui.settings_text, top_k, settings_md, **hidden)
-        app.load(live.load, None, live.load_outputs, **hidden)
+        app.load(live.load, None, live.load_outputs, **hidden).then(**stories)
         gr.api(ui.ask_api, api_name="ask", concurrency_id="answer")
     return app

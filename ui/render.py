@@ -38,6 +38,7 @@ class Turn:
     timings: dict[str, float] = field(default_factory=dict)
     ahead: int = 0  # answers ahead of this one while it waits for the model
     freshness: str = ""  # how recent the newest cited article is ("Newest cited article: …")
+    timeline: bool = False  # the answer is dated points, one per line
 
     @property
     def done(self) -> bool:
@@ -91,6 +92,9 @@ def message_html(turn: Turn, streaming_text: str = "") -> str:
         parts.append(
             f'<div class="nr-refusal"><strong>No answer in the articles.</strong> {html.escape(turn.answer)}{why}</div>'
         )
+    elif turn.timeline:  # dated points: a list, no line set apart as the short answer
+        points = "".join(f"<li>{answer_html(line, turn.number)}</li>" for line in turn.answer.splitlines() if line)
+        parts.append(f'<div class="nr-answer"><ul class="nr-timeline-answer">{points}</ul></div>')
     else:
         parts.append(f'<div class="nr-answer">{answer_html(turn.answer, turn.number)}</div>')
         if turn.freshness:

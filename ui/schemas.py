@@ -116,6 +116,12 @@ class RefusalOut(BaseModel):
     reason: str = Field(description="Why, in a few words.")
 
 
+class TimelinePointOut(BaseModel):
+    published_at: str = Field(description="Date of the article the point comes from (YYYY-MM-DD).")
+    text: str = Field(description="The sentence, with its [n] marker.")
+    n: int = Field(description="The citation backing it.")
+
+
 class AnswerOut(BaseModel):
     question: str
     answer: str
@@ -125,6 +131,12 @@ class AnswerOut(BaseModel):
     search_query: str
     timings: dict[str, float]
     newest_cited: date | None = Field(None, description="Publication date of the newest article the answer cites.")
+    timeline: list[TimelinePointOut] = Field(
+        [], description="For a question about change or sequence: the answer's dated points, oldest first."
+    )
+    newer_articles: list[str] = Field(
+        [], description="Articles of the cited article's story published after it (the answer says 'as of <date>')."
+    )
     error: str | None = None
     refusal: RefusalOut | None = Field(None, description="On a refusal: which check refused the answer, and why.")
 

@@ -34,7 +34,7 @@ from index.errors import (
     NewsragError,
 )
 from rag.api import NewsRAG
-from ui import feeds_api, openai_api, rest
+from ui import feeds_api, openai_api, rest, stories_api
 from ui.context import BusyError, ServerContext, error_response
 from ui.guard import HostGuard
 from ui.launch import WarmUp, host_policy, warm_up
@@ -202,6 +202,7 @@ def create_app(rag: NewsRAG, *, ui: bool = True, warm: WarmUp | None = None) -> 
     app.include_router(rest.router(ctx), dependencies=auth)
     app.include_router(openai_api.router(ctx), dependencies=auth)
     app.include_router(feeds_api.router(ctx), dependencies=auth)
+    app.include_router(stories_api.router(ctx), dependencies=auth)
     app.include_router(rest.not_found())  # JSON 404s under /api and /v1 instead of the UI's page
 
     upload_cap = int(s.max_upload_files * s.max_upload_mb * 1_000_000) + 1_000_000

@@ -1,7 +1,7 @@
 """The ``newsrag`` command line: the query side's commands, and the one entry point for all.
 
 ``app`` holds the commands of the query side: ``ingest``, ``remove``, ``articles``, ``ask``,
-``info``, ``doctor``, the ``model`` and ``feeds`` groups and ``watch`` (``corpus``, ``ask``, ``model``,
+``info``, ``doctor``, ``stories``, the ``model`` and ``feeds`` groups and ``watch`` (``corpus``, ``ask``, ``model``,
 ``live``; what they share
 is in ``common``). ``main`` adds the commands other packages register under the
 ``newsrag.commands`` entry points (``chat`` and ``serve`` from ``ui.cli``, ``eval`` and
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import typer
 
-from rag.cli import live, model
+from rag.cli import live, model, stories
 from rag.cli.ask import ask
 from rag.cli.corpus import articles, doctor, info, ingest, remove
 from rag.cli.plugins import load_commands
@@ -29,6 +29,7 @@ for _command in (ingest, remove, articles, ask, info, doctor):
     app.command()(_command)
 model.register(app)
 live.register(app)
+stories.register(app)
 
 
 def main() -> None:

@@ -19,12 +19,15 @@ nothing in the window matches. Without an as-of date nothing changes.
 
 With ``dedup_similarity`` below 1, a chunk at least that similar (cosine) to a better-ranked
 one is passed over, so k passages hold k different texts rather than one syndicated story
-twice. Query expansion and context selection under a token budget are not here.
+twice. ``passages_of`` ranks the same way among given articles' chunks only (a timeline takes
+one passage from each article of a story). Query expansion and context selection under a token
+budget are not here.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from datetime import date
 from typing import Protocol
 
@@ -43,6 +46,12 @@ RRF_K = 60  # the usual reciprocal-rank constant: damps the weight of the very f
 
 class Retriever(Protocol):
     def retrieve(self, query: str, k: int, as_of: date | None = None) -> list[Hit]: ...
+
+
+class ArticleRetriever(Retriever, Protocol):
+    """A retriever that can also rank the passages of given articles (timeline answers)."""
+
+    def passages_of(self, query: str, article_ids: Sequence[str]) -> list[Hit]: ...
 
 
 class HybridRetriever:
@@ -114,6 +123,30 @@ class HybridRetriever:
         fused = fused[:k]
         sims = table.similarity(q_vec, [node.node_id for node, _ in fused])
         return [_hit(node, score, sims.get(node.node_id, 0.0)) for node, score in fused]
+
+    def passages_of(self, query: str, article_ids: Sequence[str]) -> list[Hit]:
+        """The best chunk for ``query`` of each of ``article_ids`` (known ones), best first.
+
+        Ranked like ``retrieve`` (dense, BM25 or both fused) but only among those articles'
+        chunks: a timeline answer takes one passage from each article of a story.
+        """
+        size = self._store.count()
+        if size == 0 or not article_ids:
+            return []
+        table = self._chunk_table(size)
+        mask = table.of_articles(article_ids)
+        depth = int(mask.sum())
+        q_vec = self._embedder.embed_query(query)
+        rankings: list[list[TextNode]] = []
+        if self._mode in ("dense", "hybrid"):
+            rankings.append([node for node, _ in table.nearest(q_vec, depth, mask)])
+        if self._mode in ("bm25", "hybrid"):
+            rankings.append(table.bm25.top(table.bm25.scores(query), depth, mask))
+        best: dict[str, tuple[TextNode, float]] = {}
+        for node, score in rrf(rankings):
+            best.setdefault(str(node.metadata.get("article_id", "")), (node, score))
+        sims = table.similarity(q_vec, [node.node_id for node, _ in best.values()])
+        return [_hit(node, score, sims.get(node.node_id, 0.0)) for node, score in best.values()]
 
     def _window(self, as_of: date | None) -> tuple[int, int] | None:
         """The ``published_day`` range steered up for ``as_of``, or None when off."""

@@ -129,7 +129,7 @@ def test_the_newsrag_command_lists_every_command(tmp_path: Path) -> None:
     panel = result.stdout.partition("─ Commands ─")[2]
     listed = [line.split()[1] for line in panel.splitlines() if line.startswith("│ ")]
     # The built-in commands, then the front ends' (by entry-point name: evals, ui), then groups.
-    built_in = ["ingest", "remove", "articles", "ask", "info", "doctor", "watch"]
+    built_in = ["ingest", "remove", "articles", "ask", "info", "doctor", "watch", "stories"]
     front_ends = ["eval", "eval-realtimeqa", "eval-replay", "chat", "serve"]
     assert listed == [*built_in, *front_ends, "model", "feeds"], result.stdout
 

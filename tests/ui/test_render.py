@@ -135,3 +135,15 @@ def test_a_fetched_article_is_listed_by_its_url_not_its_record_file() -> None:
     rows = article_rows([web, upload])
     assert [r[4] for r in rows] == ["https://ledger.example/rail", "harbour.txt"]
     assert article_rows([web, upload], "ledger.example/rail") == rows[:1]  # searchable by URL
+
+
+def test_a_timeline_answer_is_a_list_of_dated_points_with_cite_links() -> None:
+    from ui.render import Turn, message_html
+
+    turn = Turn(
+        number=1, question="What has happened since the strike began?", citations=[],
+        answer="2026-11-28: Dockworkers walked out [1].\n2026-11-30: The port reopened [2].", timeline=True,
+    )  # fmt: skip
+    page = message_html(turn)
+    assert page.count("<li>") == 2 and "nr-short" not in page  # no line set apart as a short answer
+    assert 'href="#nr-src-1-2"' in page and "2026-11-30: The port reopened" in page

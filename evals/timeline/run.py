@@ -138,7 +138,13 @@ def run(
     paths = corpus_paths(items, corpus_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     meta_path, results_path = out_dir / "config.json", out_dir / "results.jsonl"
-    meta = {"backend": settings.backend, "top_k": settings.top_k, "corpus": [str(p) for p in paths]}
+    meta = {
+        "backend": settings.backend,
+        "top_k": settings.top_k,
+        "timeline_answers": settings.timeline_answers,
+        "stories": settings.stories,
+        "corpus": [str(p) for p in paths],
+    }
     if meta_path.exists() and not fresh and json.loads(meta_path.read_text()) != meta:
         raise ConfigError(f"{out_dir} holds results of another configuration: use --fresh, or another --out")
     if fresh:

@@ -15,8 +15,9 @@ import pytest
 from evals.timeline.gold import GoldPoint, TimelineItem
 from evals.timeline.run import make_settings, run
 from index.errors import ConfigError, InputError
-from rag.settings import load_settings
-from tests.index.conftest import make_rag
+from rag.api import NewsRAG
+from rag.settings import Settings, load_settings
+from tests.fakes import FakeEmbedder
 
 REPO = Path(__file__).resolve().parents[2]
 PLEA = (
@@ -58,6 +59,10 @@ ITEMS = [
 ]
 
 
+def rag_for(settings: Settings) -> NewsRAG:
+    return NewsRAG(settings, embedder=FakeEmbedder())
+
+
 @pytest.fixture
 def corpus(tmp_path: Path) -> Path:
     folder = tmp_path / "corpus"
@@ -69,9 +74,10 @@ def corpus(tmp_path: Path) -> Path:
 
 def test_run_scores_plain_answers_and_resumes(tmp_path: Path, corpus: Path) -> None:
     out = tmp_path / "out"
-    settings = make_settings(load_settings(), {"backend": "extractive"}, out)
+    plain = {"backend": "extractive", "timeline_answers": False}
+    settings = make_settings(load_settings(), plain, out)
     assert settings.data_dir == out / "data"
-    summary = run(ITEMS, corpus, out, settings, rag=make_rag(settings.data_dir))
+    summary = run(ITEMS, corpus, out, settings, rag=rag_for(settings))
     assert summary["ingest"]["articles"] == 3 and summary["questions"] == 2
     assert summary["gold_points"] == {"found": 3, "total": 3, "share": 1.0}
     rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
@@ -84,13 +90,16 @@ def test_run_scores_plain_answers_and_resumes(tmp_path: Path, corpus: Path) -> N
 
     results = out / "results.jsonl"
     results.write_text(results.read_text().splitlines()[0] + "\n" + '{"id": "bake", "quest')
-    again = run(ITEMS, corpus, out, settings, rag=make_rag(settings.data_dir))
+    again = run(ITEMS, corpus, out, settings, rag=rag_for(settings))
     assert again["metrics"] == summary["metrics"] and len(results.read_text().splitlines()) == 2
     assert again["ingest"]["ingested_now"] == {"articles": 0, "chunks": 0}  # the index under OUT/data is reused
 
-    other = make_settings(load_settings(), {"backend": "extractive", "top_k": 2}, out)
+    other = make_settings(load_settings(), {**plain, "top_k": 2}, out)
     with pytest.raises(ConfigError, match="another configuration"):
-        run(ITEMS, corpus, out, other, rag=make_rag(settings.data_dir))
+        run(ITEMS, corpus, out, other, rag=rag_for(settings))
+    as_timeline = make_settings(load_settings(), {**plain, "timeline_answers": True}, out)
+    with pytest.raises(ConfigError, match="another configuration"):
+        run(ITEMS, corpus, out, as_timeline, rag=rag_for(settings))
     with pytest.raises(InputError, match="--corpus-dir"):
         run(ITEMS, None, tmp_path / "x", settings)
 
@@ -106,3 +115,14 @@ def test_the_command_line_says_what_to_fix_in_one_line(tmp_path: Path) -> None:
         [*cmd, "run", "--out", str(tmp_path / "o"), "--ids", "nope"], env=env, capture_output=True, text=True
     )
     assert ran.returncode == 1 and "--ids: no question with id 'nope'" in ran.stderr
+
+
+def test_run_scores_timeline_answers_in_date_order(tmp_path: Path, corpus: Path) -> None:
+    out = tmp_path / "out"
+    settings = make_settings(load_settings(), {"backend": "extractive", "timeline_answers": True}, out)
+    summary = run(ITEMS[:1], corpus, out, settings, rag=rag_for(settings))
+    griner = json.loads((out / "results.jsonl").read_text().splitlines()[0])
+    # The same question answered as a timeline: both facts, oldest first.
+    assert [p["date"] for p in griner["points"]] == ["2022-07-07", "2022-08-04"]
+    assert griner["metrics"]["order_correct"] == 1.0 and griner["metrics"]["citation_precision"] == 1.0
+    assert summary["gold_points"] == {"found": 2, "total": 2, "share": 1.0}

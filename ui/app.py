@@ -305,7 +305,7 @@ def build_app(rag: NewsRAG) -> gr.Blocks:
                 with gr.Row():
                     picked = gr.Dropdown(label="Delete articles", multiselect=True, choices=[], scale=5)
                     delete = gr.Button("Delete", variant="stop", scale=1)
-            with gr.Tab("Stories", id="stories"):
+            with gr.Tab("Stories", id="stories") as stories_tab:
                 load_stories, story_inputs, story_outputs = build_stories_tab(rag, ui.public)
             with gr.Tab("Settings", id="settings"):
                 top_k = gr.Slider(1, 12, value=s.top_k, step=1, label="Passages per answer (top-k)")
@@ -348,6 +348,8 @@ def build_app(rag: NewsRAG) -> gr.Blocks:
             event.then(ui.corpus_view, search, corpus_outputs, queue=False, **hidden).then(**refresh).then(**stories)
         top_k.change(ui.settings_text, top_k, settings_md, queue=False, **hidden)
         app.load(ui.corpus_view, None, corpus_outputs, **hidden).then(ui.settings_text, top_k, settings_md, **hidden)
-        app.load(live.load, None, live.load_outputs, **hidden).then(**stories)
+        app.load(live.load, None, live.load_outputs, **hidden)
+        app.load(**stories)
+        stories_tab.select(**stories)  # opened later: background feed refreshes may have added stories
         gr.api(ui.ask_api, api_name="ask", concurrency_id="answer")
     return app

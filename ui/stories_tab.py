@@ -63,14 +63,18 @@ class StoriesPanel:
         self.rag = rag
         self.public = public
 
-    def view(self, search: str = "", min_articles: float | None = 2) -> tuple[Any, str, str]:
-        """The story picker (newest first), a summary line, and the first story's timeline."""
+    def view(
+        self, search: str = "", min_articles: float | None = 2, current: str | None = None
+    ) -> tuple[Any, str, str]:
+        """The story picker (newest first), a summary line, and the timeline of ``current`` when it
+        is still listed, else of the first story."""
         try:
             stories = self.rag.stories.list(search.strip() or None, int(min_articles or 1))
         except NewsragError as err:
             return gr.Dropdown(choices=[], value=None), _esc(self.public(str(err))), ""
         choices = [story_choice(s) for s in stories[:MOST]]
-        first = choices[0][1] if choices else None
+        ids = [story_id for _, story_id in choices]
+        first = current if current in ids else (ids[0] if ids else None)
         line = f"**{len(stories)}** stories" + (f" matching “{_esc(search.strip())}”" if search.strip() else "")
         if not stories:
             line = "No stories yet: ingest articles (several outlets' reports of one event form a story)."
@@ -98,7 +102,8 @@ def build_stories_tab(rag: NewsRAG, public: Callable[[str], str]) -> tuple[Calla
     pick = gr.Dropdown(label="Story", choices=[], elem_id="nr-story-pick")
     timeline = gr.HTML(elem_id="nr-story-timeline")
     outputs = [pick, line, timeline]
-    search.change(panel.view, [search, least], outputs, queue=False, **hidden)
-    least.change(panel.view, [search, least], outputs, queue=False, **hidden)
+    inputs = [search, least, pick]
+    search.change(panel.view, inputs, outputs, queue=False, **hidden)
+    least.change(panel.view, inputs, outputs, queue=False, **hidden)
     pick.change(panel.show, pick, timeline, queue=False, **hidden)
-    return panel.view, [search, least], outputs
+    return panel.view, inputs, outputs

@@ -40,8 +40,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from evals import realtimeqa
 from index.chunk import UNDATED, published_day
-from index.clients import persistent_client
-from index.store import ChromaStore
+from index.store.clients import persistent_client
+from index.store.collection import ChromaStore
 from rag.api import NewsRAG
 from rag.retrieve.hybrid import HybridRetriever
 from rag.settings import Settings

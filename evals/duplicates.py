@@ -35,7 +35,7 @@ from typing import Any
 from evals.realtimeqa import build
 from index.embed import Embedder
 from index.load import load_file
-from index.store import ChromaStore
+from index.store.collection import ChromaStore
 from index.types import Article
 from index.web.dedupe import MIN_SHINGLES, THRESHOLD, CopyFinder, containment, lead, shingles
 

@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from index.clients import persistent_client
-from index.deletions import Deletion, log_name
 from index.errors import IndexDamagedError, NewsragError, storage_error
-from index.store import ChromaStore, FileState
+from index.store.clients import persistent_client
+from index.store.collection import ChromaStore, FileState
+from index.store.deletions import Deletion, log_name
 
 Level = Literal["ok", "warning", "problem", "fixed", "lost"]
 

@@ -32,10 +32,10 @@ from llama_index.core.node_parser import SentenceSplitter
 from llama_index.core.schema import BaseNode, MetadataMode
 
 from index.chunk import chunk_articles
-from index.deletions import Deletion
 from index.errors import FULL_BELOW, LimitError, NewsragError, StorageError, StoreUnavailableError, storage_error
 from index.load import LoadedFile, discover, file_hash, load_file, read_limited
-from index.store import ChromaStore
+from index.store.collection import ChromaStore
+from index.store.deletions import Deletion
 from index.types import FileResult, IngestReport
 
 # Bump when loading, cleaning or chunking changes what a file turns into: stored files made

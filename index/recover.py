@@ -23,12 +23,12 @@ from pathlib import Path
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.node_parser import SentenceSplitter
 
-from index.clients import persistent_client, release_client
-from index.deletions import Deletion
 from index.doctor import Diagnosis, Finding, stored_deletions, stored_file_paths
 from index.errors import storage_error
 from index.ingest import ingest_paths
-from index.store import ChromaStore
+from index.store.clients import persistent_client, release_client
+from index.store.collection import ChromaStore
+from index.store.deletions import Deletion
 from index.types import IngestReport
 
 

@@ -29,7 +29,7 @@ from index.doctor import Diagnosis, DoctorReport, Finding
 from index.embed import Embedder, LlamaIndexEmbedding, token_counter
 from index.errors import NewsragError, storage_error
 from index.ingest import EMBED_GROUP, Progress, ingest_paths, remove_paths
-from index.store import ArticleInfo, ChromaStore
+from index.store.collection import ArticleInfo, ChromaStore
 from index.types import IngestReport
 from rag import factory
 from rag.answer import AnswerEngine, History
@@ -355,7 +355,7 @@ class NewsRAG:
 
     def _forget_store(self) -> None:
         """Drop the cached store and what reads from it; the next use reopens the index."""
-        from index.clients import release_client
+        from index.store.clients import release_client
 
         for name in ("store", "retriever", "engine"):
             self.__dict__.pop(name, None)

@@ -16,10 +16,10 @@ from typing import Any
 from llama_index.core.node_parser import SentenceSplitter
 
 from index.chunk import make_splitter
-from index.clients import http_client, persistent_client, public_url, release_client
 from index.embed import Embedder, MiniLMEmbedder, OpenAIEmbedder, token_counter
 from index.errors import BackendUnavailableError, ConfigError
-from index.store import ChromaStore
+from index.store.clients import http_client, persistent_client, public_url, release_client
+from index.store.collection import ChromaStore
 from rag.generate import model_files
 from rag.generate.gate import AnswerGate
 from rag.generate.generator import ExtractiveGenerator, Generator

@@ -33,7 +33,7 @@ from index.web.registry import Feed, FeedRegistry, format_every, parse_every
 
 if TYPE_CHECKING:
     from index.embed import Embedder
-    from index.store import ChromaStore
+    from index.store.collection import ChromaStore
     from rag.settings import Settings
 
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 
 from index.errors import InputError
-from index.store import ChromaStore
+from index.store.collection import ChromaStore
 from index.stories import Story, StoryArticle, StoryTable, Thresholds
 from index.stories.table import FILE_NAME, UpdateReport
 from rag.settings import Settings

@@ -13,7 +13,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 from index.embed import LlamaIndexEmbedding
-from index.store import ChromaStore
+from index.store.collection import ChromaStore
 from rag.api import SAMPLES_DIR
 from tests.fakes import FakeEmbedder
 

@@ -66,8 +66,8 @@ def serve(
     rag = guard(lambda: open_rag(config, data_dir, backend=backend, host=host, port=port))
     if rag.backend == "local":
         guard(lambda: prepare_local_model(rag))
+    from ui.http.server import serve as run_server
     from ui.launch import check_host
-    from ui.server import serve as run_server
 
     s = rag.settings
     guard(lambda: check_host(s.host, allow_remote, has_key=s.api_key is not None))

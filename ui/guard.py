@@ -19,7 +19,7 @@ the Gradio UI and its queue). It needs no API key, so it protects the default ke
 
 Reading answers cross-site stays blocked by the browser's same-origin policy: newsrag adds no
 CORS headers, and Gradio's own CORS check (on for the mounted UI) stays as it is. The refusal
-is JSON in the server's error shape with status 403. Authentication is ``ui.server``'s.
+is JSON in the server's error shape with status 403. Authentication is ``ui.http.server``'s.
 """
 
 from __future__ import annotations

@@ -103,7 +103,7 @@ def launch(
     check_host(host, allow_remote)
     from starlette.middleware import Middleware
 
-    from ui.app import build_app
+    from ui.chat.app import build_app
 
     warm_up(rag)
     from rag.live import start_watching

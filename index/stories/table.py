@@ -33,7 +33,7 @@ from typing import Any
 
 from index.chunk import UNDATED
 from index.errors import storage_error
-from index.store import ChromaStore
+from index.store.collection import ChromaStore
 from index.stories.entities import entities, key_sentence
 from index.stories.group import CANDIDATES, Placed, Thresholds, joins
 from index.stories.types import Story, StoryArticle

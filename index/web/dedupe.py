@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from index.clean import clean_article
 from index.embed import Embedder
-from index.store import ChromaStore
+from index.store.collection import ChromaStore
 
 SHINGLE_WORDS = 5
 MIN_SHINGLES = 40  # about 45 words; chosen, not measured (one cleaned pool article is shorter)

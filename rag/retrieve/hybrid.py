@@ -35,7 +35,7 @@ from llama_index.core.schema import TextNode
 
 from index.chunk import published_day
 from index.embed import Embedder
-from index.store import ChromaStore
+from index.store.collection import ChromaStore
 from index.types import web_link
 from rag.retrieve.chunk_table import ChunkTable
 from rag.settings import RetrievalMode

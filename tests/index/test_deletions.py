@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from index.clients import release_client
+from index.store.clients import release_client
 from rag.api import NewsRAG
 from tests.index.conftest import make_rag
 from tests.index.test_doctor import OtherEmbedder, lines, reopen

@@ -21,10 +21,10 @@ from chromadb.errors import InternalError
 
 from index import errors as errors_module
 from index import ingest as ingest_module
-from index.clients import release_client
 from index.doctor import stored_file_paths
 from index.errors import IndexDamagedError, StorageError, storage_error
-from index.store import ChromaStore
+from index.store.clients import release_client
+from index.store.collection import ChromaStore
 from rag.api import NewsRAG
 from tests.fakes import FakeEmbedder
 from tests.index.conftest import make_rag

@@ -17,7 +17,7 @@ from rag.generate.prompt import INSTRUCTION_REMOVED, SYSTEM, build_prompt, passa
 from rag.settings import Settings
 from rag.types import Hit
 from tests.fakes import FakeEmbedder
-from ui.app import ChatUI
+from ui.chat.app import ChatUI
 
 GOOD = "Bergen opens new harbour tunnel\n\nThe new harbour tunnel in Bergen opens to traffic on 3 December.\n"
 INJECTION = (

@@ -11,7 +11,7 @@ from index.chunk import make_splitter
 from index.embed import MINILM_MAX_TOKENS, LlamaIndexEmbedding, token_counter
 from index.errors import ConfigError
 from index.ingest import ingest_paths, remove_paths
-from index.store import ChromaStore
+from index.store.collection import ChromaStore
 from tests.fakes import FakeEmbedder
 
 

@@ -11,7 +11,7 @@ import pytest
 from llama_index.core.schema import TextNode
 
 from index.chunk import UNDATED
-from index.store import ChromaStore
+from index.store.collection import ChromaStore
 from rag.retrieve.chunk_table import ChunkTable
 
 DAYS = [19000, 19003, 19007, 19010, UNDATED, 19005]

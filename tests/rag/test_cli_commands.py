@@ -151,7 +151,7 @@ def test_ask_loads_the_ui_commands_but_not_gradio_or_the_servers(tmp_path: Path)
         except SystemExit as e:
             code = e.code
         heavy = [m for m in sys.modules if m.split(".")[0] in {"gradio", "fastapi", "uvicorn"}
-                 or m in {"ui.app", "ui.launch", "ui.server", "ui.rest", "ui.openai_api"}]
+                 or m in {"ui.chat.app", "ui.launch", "ui.http.server", "ui.http.rest", "ui.http.openai_api"}]
         print(json.dumps({"code": code, "heavy": sorted(heavy), "ui_cli": "ui.cli" in sys.modules}))
         """
     )

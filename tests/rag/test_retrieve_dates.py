@@ -16,7 +16,7 @@ import pytest
 from index.chunk import UNDATED, make_splitter, published_day
 from index.embed import LlamaIndexEmbedding, token_counter
 from index.ingest import ingest_paths
-from index.store import ChromaStore
+from index.store.collection import ChromaStore
 from rag.retrieve.hybrid import HybridRetriever
 from rag.settings import RetrievalMode
 from tests.fakes import FakeEmbedder

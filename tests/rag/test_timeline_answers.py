@@ -18,7 +18,7 @@ import pytest
 from index.chunk import make_splitter
 from index.embed import LlamaIndexEmbedding, token_counter
 from index.ingest import ingest_paths
-from index.store import ChromaStore
+from index.store.collection import ChromaStore
 from rag.answer import AnswerEngine
 from rag.generate.generator import ExtractiveGenerator, Generator
 from rag.retrieve.hybrid import HybridRetriever

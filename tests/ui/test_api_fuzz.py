@@ -22,7 +22,7 @@ from index.web.types import Fetched, FetchError
 from rag.api import NewsRAG
 from rag.settings import Settings
 from tests.ui.test_server import LiveServer, wait_ready
-from ui.server import create_app
+from ui.http.server import create_app
 
 KEY = "fuzz-key"
 AUTH = {"Authorization": f"Bearer {KEY}"}  # schemathesis also tries requests without it (must be 401)

@@ -11,7 +11,7 @@ from index.errors import LLMError
 from rag.api import NewsRAG
 from rag.settings import load_settings
 from tests.fakes import FakeEmbedder, FakeGenerator
-from ui.app import ChatUI
+from ui.chat.app import ChatUI
 from ui.uploads import upload_name
 
 QUESTION = "How long is the truce in the proposed ceasefire that officials outlined?"

@@ -21,7 +21,7 @@ from tests.fakes import FakeEmbedder
 from tests.ui.test_server import LiveServer, wait_ready
 from tests.web.pages import STORIES, Entry, article_html, rss
 from tests.web.site import TestSite
-from ui.server import create_app
+from ui.http.server import create_app
 
 
 @pytest.fixture

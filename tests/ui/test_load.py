@@ -23,7 +23,7 @@ from rag.api import NewsRAG
 from rag.settings import Settings
 from tests.fakes import FakeEmbedder
 from tests.ui.test_server import LiveServer
-from ui.server import create_app
+from ui.http.server import create_app
 
 CLIENTS, QUESTIONS_EACH, UPLOADS = 6, 12, 8
 ASKED = [

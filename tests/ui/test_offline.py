@@ -19,7 +19,7 @@ import pytest
 from rag.api import NewsRAG
 from rag.settings import load_settings
 from tests.fakes import FakeEmbedder, FakeGenerator
-from ui.app import build_app
+from ui.chat.app import build_app
 from ui.launch import check_host, page_assets
 
 CONNECTS: list[Any] = []

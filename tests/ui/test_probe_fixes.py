@@ -24,7 +24,7 @@ from pydantic import SecretStr
 from rag.api import NewsRAG
 from rag.settings import Settings
 from tests.ui.test_server import KEY, LiveServer, wait_ready
-from ui.server import create_app
+from ui.http.server import create_app
 
 SECRET = b"Server secret file\n\nThe vault code of the server is 4417-PLUTO, the operator wrote.\n"
 
@@ -243,7 +243,7 @@ def test_openai_content_has_no_live_markup_and_links_are_http_only(server: LiveS
     ],
 )
 def test_plain_markdown(text: str, shown: str) -> None:
-    from ui.openai_api import plain_markdown
+    from ui.http.openai_api import plain_markdown
 
     assert plain_markdown(text) == shown
 
@@ -327,10 +327,10 @@ def test_top_k_must_be_a_number(server: LiveServer) -> None:
 
 def test_a_source_with_a_slash_keeps_its_name() -> None:
     from rag.types import Hit
-    from ui.render import sources_html
+    from ui.chat.render import sources_html
 
     def card(source: str) -> str:
-        from ui.render import Turn
+        from ui.chat.render import Turn
 
         hit = Hit(chunk_id="a:0", text="Text.", title="Headline", source=source)
         return sources_html([Turn(number=1, question="q", hits=[hit])])

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from index.store import ArticleInfo
+from index.store.collection import ArticleInfo
 from rag.types import Citation, Hit
-from ui.render import Turn, answer_html, article_rows, message_html, sources_html
+from ui.chat.render import Turn, answer_html, article_rows, message_html, sources_html
 
 PASSAGE = "Officials outlined a 60-day truce. Israeli forces would retreat."
 
@@ -121,8 +121,8 @@ def test_a_short_answer_line_stands_out_above_its_support() -> None:
 
 
 def test_a_fetched_article_is_listed_by_its_url_not_its_record_file() -> None:
-    from index.store import ArticleInfo
-    from ui.render import article_rows
+    from index.store.collection import ArticleInfo
+    from ui.chat.render import article_rows
 
     web = ArticleInfo(
         article_id="a", title="Night train returns", source="Northern Ledger", url="https://ledger.example/rail",
@@ -138,7 +138,7 @@ def test_a_fetched_article_is_listed_by_its_url_not_its_record_file() -> None:
 
 
 def test_a_timeline_answer_is_a_list_of_dated_points_with_cite_links() -> None:
-    from ui.render import Turn, message_html
+    from ui.chat.render import Turn, message_html
 
     turn = Turn(
         number=1, question="What has happened since the strike began?", citations=[],

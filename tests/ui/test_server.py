@@ -28,7 +28,7 @@ from pydantic import SecretStr
 from rag.api import NewsRAG
 from rag.generate.gate import AnswerGate
 from rag.settings import Settings
-from ui.server import create_app
+from ui.http.server import create_app
 
 TRUCE_Q = "How long is the proposed truce between Israel and Hezbollah?"
 KEY = "s3cret-key-for-tests"

@@ -19,7 +19,7 @@ import pytest
 from rag.api import NewsRAG
 from rag.settings import Settings
 from tests.ui.test_server import LiveServer, sse_events, wait_ready
-from ui.server import create_app
+from ui.http.server import create_app
 
 ARTICLE = (
     "Bergen harbour tunnel opens in December\nPublished: 2024-11-20\n\n"

@@ -22,7 +22,7 @@ from rag.generate.llm_openai import OpenAIGenerator
 from rag.settings import Settings
 from tests.fakes import FakeEmbedder
 from tests.ui.test_server import LiveServer, sse_events
-from ui.server import create_app
+from ui.http.server import create_app
 
 QUESTION = "How many days would the proposed truce between Israel and Hezbollah last?"
 GOOD = "The proposed truce would last 60 days [1]."

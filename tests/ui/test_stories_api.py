@@ -15,7 +15,7 @@ from rag.settings import Settings
 from tests.fakes import FakeEmbedder
 from tests.index.story_articles import DAM, MATCH, UNDATED, write
 from tests.ui.test_server import LiveServer, wait_ready
-from ui.server import create_app
+from ui.http.server import create_app
 
 KEY = "stories-key"
 AUTH = {"Authorization": f"Bearer {KEY}"}

@@ -1,4 +1,4 @@
-"""The Stories tab's callbacks (``ui.stories_tab.StoriesPanel``) over a real on-disk index of the
+"""The Stories tab's callbacks (``ui.chat.stories_tab.StoriesPanel``) over a real on-disk index of the
 sample articles and the made-up dam story, with the fake embedder: the picker lists stories newest
 first, keeps the story the reader had open when the list is reloaded, and falls back to the first
 story when that one is no longer listed; the timeline is escaped HTML of the articles by date."""
@@ -11,7 +11,7 @@ from rag.api import NewsRAG
 from rag.settings import Settings
 from tests.fakes import FakeEmbedder
 from tests.index.story_articles import DAM, MATCH, write
-from ui.stories_tab import StoriesPanel
+from ui.chat.stories_tab import StoriesPanel
 
 
 def test_the_picker_keeps_the_open_story_and_the_timeline_is_by_date(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from rag.settings import Settings
 from tests.fakes import FakeEmbedder
 from tests.index.story_articles import DAM, MATCH, write
 from tests.ui.test_server import LiveServer, sse_events, wait_ready
-from ui.server import create_app
+from ui.http.server import create_app
 
 QUESTION = "What has happened since the Karrow Dam burst?"
 

@@ -27,7 +27,7 @@ from rag.generate.generator import ExtractiveGenerator
 from rag.generate.prompt import Prompt
 from rag.settings import Settings
 from tests.ui.test_server import ARTICLE, TRUCE_Q, LiveServer, wait_ready
-from ui.server import create_app
+from ui.http.server import create_app
 
 MUSEUM_Q = "How many rooms does the glacier museum have?"
 PER_FILE = 8

@@ -22,8 +22,8 @@ import pytest
 from rag.api import NewsRAG
 from rag.settings import Settings
 from tests.ui.test_server import LiveServer, wait_ready
-from ui.app import ChatUI
-from ui.server import create_app
+from ui.chat.app import ChatUI
+from ui.http.server import create_app
 
 
 def article(headline: str, sentence: str) -> bytes:

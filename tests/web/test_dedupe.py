@@ -22,7 +22,7 @@ from index.chunk import make_splitter
 from index.clean import clean_article
 from index.embed import Embedder, LlamaIndexEmbedding, MiniLMEmbedder, token_counter
 from index.ingest import ingest_paths
-from index.store import ChromaStore
+from index.store.collection import ChromaStore
 from index.web.dedupe import MIN_SHINGLES, THRESHOLD, CopyFinder, resemblance, shingles
 from tests.fakes import FakeEmbedder
 

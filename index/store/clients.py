@@ -4,9 +4,9 @@
 its cached one, so the next open reads the files afresh); ``http_client`` connects to a
 server, checked to answer and bounded in time. Failures become ``StorageError`` or
 ``StoreUnavailableError`` naming the fix; ``public_url`` and ``unreachable`` word a server's
-address and loss the same way for ``store``, which uses a client once it is open.
+address and loss the same way for ``collection``, which uses a client once it is open.
 
-It does not read or write collections (``store`` does), and it does not start, secure or
+It does not read or write collections (``collection`` does), and it does not start, secure or
 time out a Chroma server: that is the server's (or a proxy's) job.
 """
 

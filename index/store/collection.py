@@ -29,9 +29,9 @@ from llama_index.core.schema import BaseNode, MetadataMode, TextNode
 from llama_index.core.vector_stores.utils import node_to_metadata_dict
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
-from index.clients import public_url, unreachable
-from index.deletions import DeletionLog
 from index.errors import IndexMismatchError, StoreUnavailableError
+from index.store.clients import public_url, unreachable
+from index.store.deletions import DeletionLog
 from index.types import web_link
 
 _PAGE = 5000
@@ -267,14 +267,14 @@ class ChromaStore:
     @_reachable
     def remove_articles(self, article_ids: Sequence[str]) -> dict[str, int]:
         """Delete articles for good (see ``deletions``); chunks removed, by file."""
-        from index.deletions import delete_articles
+        from index.store.deletions import delete_articles
 
         return delete_articles(self, article_ids)
 
     @_reachable
     def finish_deletions(self, file_path: str) -> int:
         """Drop what a deletion stopped half way left of a file's deleted articles; chunks removed."""
-        from index.deletions import finish_deletions
+        from index.store.deletions import finish_deletions
 
         return finish_deletions(self, file_path)
 

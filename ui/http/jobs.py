@@ -6,7 +6,7 @@ on one worker thread, started when a job arrives and ended when none is left, so
 server holds no thread. At most ``max_waiting`` jobs wait (the caller refuses more) and the
 last ``keep`` finished jobs are remembered; older ones are forgotten.
 
-It leaves what a job does and how its result looks to the caller (``ui.rest``). Jobs do not
+It leaves what a job does and how its result looks to the caller (``ui.http.rest``). Jobs do not
 survive a restart: a job still queued then leaves its hidden staged copies in the uploads
 folder.
 """

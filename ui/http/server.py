@@ -1,13 +1,13 @@
 """``newsrag serve``: one FastAPI app with the REST API, the OpenAI-compatible API and the chat UI.
 
-``create_app`` wires the parts: routes from ``ui.rest`` and ``ui.openai_api``, the Gradio UI
+``create_app`` wires the parts: routes from ``ui.http.rest`` and ``ui.http.openai_api``, the Gradio UI
 mounted at ``/``, bearer-token auth on every API route when an API key is configured (the UI
 then asks for it as its login password), a request-body cap per route, a bound on questions
 in flight (HTTP 429 beyond it), and error handlers that turn every failure into JSON
 ``{"error": {"message", "type"}}`` with a fitting status — never a traceback. ``/healthz``
 and ``/readyz`` stay open so probes need no secret.
 
-It leaves answering and ingesting to ``NewsRAG`` and page layout to ``ui.app``.
+It leaves answering and ingesting to ``NewsRAG`` and page layout to ``ui.chat.app``.
 """
 
 from __future__ import annotations
@@ -34,9 +34,9 @@ from index.errors import (
     NewsragError,
 )
 from rag.api import NewsRAG
-from ui import feeds_api, openai_api, rest, stories_api
-from ui.context import BusyError, ServerContext, error_response
 from ui.guard import HostGuard
+from ui.http import feeds_api, openai_api, rest, stories_api
+from ui.http.context import BusyError, ServerContext, error_response
 from ui.launch import WarmUp, host_policy, warm_up
 from ui.redact import hide_paths
 
@@ -237,7 +237,7 @@ def _keyed_docs(app: FastAPI, auth: list[Any]) -> None:
 def _mount_ui(app: FastAPI, rag: NewsRAG, api_key: str | None) -> None:
     import gradio as gr
 
-    from ui.app import build_app
+    from ui.chat.app import build_app
     from ui.launch import page_assets
 
     def login(username: str, password: str) -> bool:

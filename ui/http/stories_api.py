@@ -14,8 +14,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
-from ui import schemas
-from ui.context import ServerContext
+from ui.http import schemas
+from ui.http.context import ServerContext
 
 
 class StoryOut(BaseModel):

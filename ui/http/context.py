@@ -1,8 +1,8 @@
 """What the HTTP routes share: the engine and its warm-up state, question slots, and the error shape.
 
-``ServerContext`` is handed to the REST and OpenAI-compatible routers (``ui.rest``,
-``ui.openai_api``); ``SlotStream`` gives a streamed answer's slot back however the stream
-ends; ``error_response`` is the one JSON error shape. Kept apart from ``ui.server`` so the
+``ServerContext`` is handed to the REST and OpenAI-compatible routers (``ui.http.rest``,
+``ui.http.openai_api``); ``SlotStream`` gives a streamed answer's slot back however the stream
+ends; ``error_response`` is the one JSON error shape. Kept apart from ``ui.http.server`` so the
 routers and the app that includes them import it, not each other. It defines no routes.
 """
 
@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 from index.errors import NewsragError
 from rag.api import NewsRAG
 from rag.types import asked_on
-from ui.jobs import UploadJobs
+from ui.http.jobs import UploadJobs
 from ui.launch import WarmUp
 from ui.redact import hide_paths
 

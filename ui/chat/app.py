@@ -6,7 +6,7 @@ chat transcript and the list of ``Turn`` objects behind the sources panel, so tw
 never see each other's conversation. Answering runs one request at a time (the local model
 has one slot): Gradio queues the rest and shows the queue position in the waiting session.
 
-Launching (host, port, offline switches, assets) is ``ui.launch``; HTML is ``ui.render``.
+Launching (host, port, offline switches, assets) is ``ui.launch``; HTML is ``ui.chat.render``.
 """
 
 from __future__ import annotations
@@ -26,9 +26,8 @@ from index.errors import NewsragError
 from index.load import SUPPORTED_SUFFIXES
 from rag.api import NewsRAG
 from rag.types import Answer, Queued, Retrieved, asked_on
-from ui.feeds_tab import build_live_section
-from ui.redact import hide_paths
-from ui.render import (
+from ui.chat.feeds_tab import build_live_section
+from ui.chat.render import (
     ARTICLE_COLUMNS,
     Turn,
     article_choice,
@@ -37,7 +36,8 @@ from ui.render import (
     settings_markdown,
     sources_html,
 )
-from ui.stories_tab import build_stories_tab
+from ui.chat.stories_tab import build_stories_tab
+from ui.redact import hide_paths
 from ui.uploads import file_problem, save_and_ingest
 
 Chat = list[dict[str, Any]]
@@ -228,7 +228,7 @@ def _finish(turn: Turn, answer: Answer, public: Callable[[str], str]) -> None:
 def _only_uploaded(paths: Sequence[Any] | None) -> list[Any]:
     """The files that lie in Gradio's upload folder; any other path is refused, not read.
 
-    Gradio makes the same check itself once its Blocks are launched (``ui.server`` marks a
+    Gradio makes the same check itself once its Blocks are launched (``ui.http.server`` marks a
     mounted app so); this second one keeps a server file from being ingested should that
     ever be skipped again.
     """

@@ -4,7 +4,7 @@ Pure functions from the query-side types to strings, so they are tested without 
 Every piece of article or user text is HTML-escaped here (article text is untrusted: a
 scraped page may carry markup or scripts), and only http(s) links are rendered. The
 click-to-highlight behaviour lives in ``assets/app.js``; it finds cards by the ids built
-by ``card_id``. Gradio wiring is in ``ui.app``.
+by ``card_id``. Gradio wiring is in ``ui.chat.app``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from index.store import ArticleInfo
+from index.store.collection import ArticleInfo
 from index.types import web_link
 from rag.text import MARKER_RE
 from rag.types import Citation, Hit

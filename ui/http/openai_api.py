@@ -30,9 +30,9 @@ from fastapi.responses import StreamingResponse
 from index.errors import InputError, LLMError, NewsragError
 from index.types import web_link
 from rag.types import Answer, Citation, Queued
-from ui import schemas
-from ui.context import ServerContext, SlotStream
-from ui.schemas import ERRORS
+from ui.http import schemas
+from ui.http.context import ServerContext, SlotStream
+from ui.http.schemas import ERRORS
 
 MODEL_ID = "newsrag"
 SOURCES_HEADING = "\n\nSources:\n"
@@ -98,7 +98,7 @@ def conversation(messages: Sequence[schemas.ChatMessage]) -> tuple[str, list[tup
 
 
 def router(ctx: ServerContext) -> APIRouter:
-    """``/v1/*`` over ``ctx.rag`` (a ``ui.context.ServerContext``)."""
+    """``/v1/*`` over ``ctx.rag`` (a ``ui.http.context.ServerContext``)."""
     api = APIRouter(prefix="/v1", tags=["openai-compatible"], responses=ERRORS)
 
     @api.get("/models", response_model=schemas.ModelList)

@@ -2,7 +2,7 @@
 
 ``POST /api/articles`` ingests before it replies (files in ``files``, web pages in ``urls``);
 with ``?wait=false`` it saves the files, replies 202 with a job id and ``status_url``, and
-ingests them in the background (``ui.jobs``; pages are fetched before the reply either way);
+ingests them in the background (``ui.http.jobs``; pages are fetched before the reply either way);
 ``GET /api/articles/jobs/{job_id}`` tells the job's progress and, once done, the same
 per-file results.
 
@@ -13,7 +13,7 @@ line moves and every few seconds), ``text`` (verified sentences whose [n] marker
 ``"raw": true`` the model's tokens as generated, which start sooner), ``answer``
 (the same JSON as the non-streaming reply, citations included), then ``end`` — or ``error``
 if generation fails midway. Errors before the first event (bad question, empty index) are
-ordinary JSON error replies. Auth and error shapes are ``ui.server``'s.
+ordinary JSON error replies. Auth and error shapes are ``ui.http.server``'s.
 """
 
 from __future__ import annotations
@@ -30,10 +30,10 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from index.errors import InputError, LimitError, NewsragError
 from index.types import IngestReport
 from rag.types import Answer, Hit, Queued, Retrieved
-from ui import schemas
-from ui.context import BusyError, ServerContext, SlotStream, error_response
-from ui.feeds_api import pass_body
-from ui.jobs import UploadJob
+from ui.http import schemas
+from ui.http.context import BusyError, ServerContext, SlotStream, error_response
+from ui.http.feeds_api import pass_body
+from ui.http.jobs import UploadJob
 from ui.uploads import Staged, file_problem, ingest_staged, stage
 
 
@@ -46,7 +46,7 @@ def hit_dict(hit: Hit) -> dict[str, Any]:
 
 
 def router(ctx: ServerContext) -> APIRouter:
-    """``/api/*`` over ``ctx.rag`` (a ``ui.context.ServerContext``)."""
+    """``/api/*`` over ``ctx.rag`` (a ``ui.http.context.ServerContext``)."""
     api = APIRouter(prefix="/api", tags=["newsrag"], responses=schemas.ERRORS)
     rag = ctx.rag
     ask_body = schemas.ask_request(rag.settings.max_question_chars)

@@ -3,7 +3,7 @@
 ``GET /api/feeds`` lists the followed feeds with their last refresh and error; ``POST
 /api/feeds`` follows one (and by default refreshes it at once); ``DELETE /api/feeds?url=…``
 stops following it (its articles stay); ``POST /api/feeds/refresh`` refreshes now. Pages
-named in the ``urls`` field of ``POST /api/articles`` are ingested by ``ui.rest`` through
+named in the ``urls`` field of ``POST /api/articles`` are ingested by ``ui.http.rest`` through
 ``pass_body``. The server's own background refresh is ``rag.live.Watcher``'s; fetching
 (private addresses refused unless allowed, size caps, robots.txt) is ``index.web``'s.
 """
@@ -17,8 +17,8 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import JSONResponse
 
 from rag.live import feed_info
-from ui import schemas
-from ui.context import ServerContext
+from ui.http import schemas
+from ui.http.context import ServerContext
 
 
 def url_body(page: Any, public: Callable[[str], str]) -> dict[str, Any]:

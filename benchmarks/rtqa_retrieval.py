@@ -68,6 +68,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "hybrid + 7 days, 10 candidates per ranking": {"candidates": 10},
     "hybrid + 7 days, 40 candidates per ranking": {"candidates": 40},
     "hybrid + 7 days, 50 candidates per ranking": {"candidates": 50},  # recall@50: what a reranker could reach
+    "hybrid + 7 days, coverage rerank": {"rerank": "coverage"},  # issue #19 (benchmarks/rank_levers.py)
 }
 
 
@@ -164,6 +165,7 @@ def main() -> None:
             v["recency_weight"],
         )
         retriever._dedup_similarity = v.get("dedup", 1.0)
+        retriever._rerank = v.get("rerank", "none")
         retriever._candidates = v.get("candidates", DEPTH)
         retrieve.RRF_K = v.get("rrf_k", RRF_K)
         # The retriever fuses max(k, candidates) per ranking: ask for as many as it fuses.

@@ -99,6 +99,7 @@ def make_retriever(settings: Settings, store: ChromaStore, embedder: Embedder) -
         settings.recency_days,
         settings.recency_weight,
         settings.dedup_similarity,
+        settings.rerank,
     )
 
 

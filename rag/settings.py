@@ -26,6 +26,7 @@ from index.errors import ConfigError
 
 Backend = Literal["auto", "openai", "local", "extractive"]
 RetrievalMode = Literal["hybrid", "dense", "bm25"]
+Rerank = Literal["none", "coverage"]
 
 CONFIG_FILE_NAME = "newsrag.toml"
 
@@ -101,6 +102,11 @@ class Settings(BaseSettings):
         le=1.0,
         description="Pass over a retrieved chunk at least this similar (cosine) to a better one: "
         "the same story from two outlets. 1: off.",
+    )
+    rerank: Rerank = Field(
+        "none",
+        description="'coverage': order the fused passages again by how much of the question each holds "
+        "(more answers in the first passage on RealTimeQA, the same top 4: docs/EVALS.md). 'none': off.",
     )
     min_similarity: float = Field(
         0.25, ge=-1.0, le=1.0, description="Refuse when no passage is at least this similar (cosine)."

@@ -49,6 +49,24 @@ class BM25Index:
             return np.zeros(len(self.nodes), dtype=np.float32)
         return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
 
+    def words(self, text: str) -> set[str]:
+        """The distinct indexed words of ``text``: tokenized, stop words out, stemmed, as BM25 reads it."""
+        import bm25s
+
+        words = bm25s.tokenize(text, stopwords=LANGUAGE, stemmer=self._stemmer, return_ids=False, show_progress=False)
+        return set(words[0]) if words else set()
+
+    def idf(self, words: set[str]) -> dict[str, float]:
+        """log(1 + N / df) of each indexed word (the chunks holding it); unknown words are left out."""
+        size = len(self.nodes)
+        out = {}
+        for word in words:
+            if word in self._bm25.vocab_dict:
+                held = int(np.count_nonzero(self._bm25.get_scores([word])))
+                if held:
+                    out[word] = float(np.log(1 + size / held))
+        return out
+
     def top(self, scores: np.ndarray, k: int, mask: np.ndarray | None = None) -> list[TextNode]:
         """The ``k`` best-scoring chunks with a positive score, best first; ``mask``: only those."""
         if mask is not None:

@@ -19,9 +19,10 @@ nothing in the window matches. Without an as-of date nothing changes.
 
 With ``dedup_similarity`` below 1, a chunk at least that similar (cosine) to a better-ranked
 one is passed over, so k passages hold k different texts rather than one syndicated story
-twice. ``passages_of`` ranks the same way among given articles' chunks only (a timeline takes
-one passage from each article of a story). Query expansion and context selection under a token
-budget are not here.
+twice. With ``rerank="coverage"`` the fused candidates are ordered again by how much of the
+question each holds (``rag.retrieve.coverage``). ``passages_of`` ranks the same way among
+given articles' chunks only (a timeline takes one passage from each article of a story).
+Query expansion and context selection under a token budget are not here.
 """
 
 from __future__ import annotations
@@ -31,14 +32,15 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Protocol
 
-from llama_index.core.schema import TextNode
+from llama_index.core.schema import MetadataMode, TextNode
 
 from index.chunk import published_day
 from index.embed import Embedder
 from index.store.collection import ChromaStore
 from index.types import web_link
+from rag.retrieve import coverage
 from rag.retrieve.chunk_table import ChunkTable
-from rag.settings import RetrievalMode
+from rag.settings import Rerank, RetrievalMode
 from rag.types import Hit
 
 RRF_K = 60  # the usual reciprocal-rank constant: damps the weight of the very first ranks
@@ -66,6 +68,7 @@ class HybridRetriever:
         recency_days: int = 0,
         recency_weight: float = 1.0,
         dedup_similarity: float = 1.0,
+        rerank: Rerank = "none",
     ) -> None:
         self._store = store
         self._embedder = embedder
@@ -74,6 +77,7 @@ class HybridRetriever:
         self._recency_days = recency_days
         self._recency_weight = recency_weight
         self._dedup_similarity = dedup_similarity
+        self._rerank = rerank
         self._table: ChunkTable | None = None
         self._table_key: tuple[int, int] | None = None
         self._table_lock = threading.Lock()  # UI/server threads share one retriever
@@ -120,6 +124,8 @@ class HybridRetriever:
         if self._dedup_similarity < 1.0:
             keep = set(table.distinct([node.node_id for node, _ in fused], k, self._dedup_similarity))
             fused = [(node, score) for node, score in fused if node.node_id in keep]
+        if self._rerank == "coverage":
+            fused = self._by_coverage(table, query, fused[: max(k, self._candidates)])
         fused = fused[:k]
         sims = table.similarity(q_vec, [node.node_id for node, _ in fused])
         return [_hit(node, score, sims.get(node.node_id, 0.0)) for node, score in fused]
@@ -147,6 +153,17 @@ class HybridRetriever:
             best.setdefault(str(node.metadata.get("article_id", "")), (node, score))
         sims = table.similarity(q_vec, [node.node_id for node, _ in best.values()])
         return [_hit(node, score, sims.get(node.node_id, 0.0)) for node, score in best.values()]
+
+    def _by_coverage(
+        self, table: ChunkTable, query: str, fused: list[tuple[TextNode, float]]
+    ) -> list[tuple[TextNode, float]]:
+        """``fused`` in coverage-rerank order; each keeps its fused score."""
+        bm25 = table.bm25
+        asked = bm25.words(query)
+        idf = bm25.idf(asked)
+        words = [bm25.words(node.get_content(metadata_mode=MetadataMode.EMBED)) for node, _ in fused]
+        order = coverage.rerank(asked, idf, words)
+        return [fused[i] for i in order]
 
     def _window(self, as_of: date | None) -> tuple[int, int] | None:
         """The ``published_day`` range steered up for ``as_of``, or None when off."""

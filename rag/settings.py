@@ -106,7 +106,8 @@ class Settings(BaseSettings):
     rerank: Rerank = Field(
         "none",
         description="'coverage': order the fused passages again by how much of the question each holds "
-        "(more answers in the first passage on RealTimeQA, the same top 4: docs/EVALS.md). 'none': off.",
+        "(more answers in the first passage on RealTimeQA, but the bundled model answered worse from that "
+        "order: docs/EVALS.md). 'none': off.",
     )
     min_similarity: float = Field(
         0.25, ge=-1.0, le=1.0, description="Refuse when no passage is at least this similar (cosine)."

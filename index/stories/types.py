@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,17 @@ class Story:
     first: date | None
     last: date | None
     article_ids: tuple[str, ...]
+
+    def summary(self) -> dict[str, Any]:
+        """The story as JSON (dates as ISO strings, ``articles``: how many), for the CLI and the API."""
+        return {
+            "story_id": self.story_id,
+            "label": self.label,
+            "first": self.first.isoformat() if self.first else None,
+            "last": self.last.isoformat() if self.last else None,
+            "articles": len(self.article_ids),
+            "article_ids": list(self.article_ids),
+        }
 
 
 @dataclass(frozen=True)

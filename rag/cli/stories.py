@@ -19,17 +19,6 @@ from rich.table import Table
 from rag.cli.common import ConfigOpt, DataDirOpt, fail, guard, open_rag, out
 
 
-def _story_json(story: Any) -> dict[str, Any]:
-    return {
-        "story_id": story.story_id,
-        "label": story.label,
-        "first": story.first.isoformat() if story.first else None,
-        "last": story.last.isoformat() if story.last else None,
-        "articles": len(story.article_ids),
-        "article_ids": list(story.article_ids),
-    }
-
-
 def _dates(story: Any) -> str:
     if story.first is None:
         return "undated"
@@ -56,7 +45,7 @@ def stories(
             fail(f"no story {show!r}: `newsrag stories` lists the story ids")
         story, articles = found
         if as_json:
-            out.print_json(json.dumps({**_story_json(story), "articles": [asdict(a) for a in articles]}))
+            out.print_json(json.dumps({**story.summary(), "articles": [asdict(a) for a in articles]}))
             return
         out.print(f"[bold]{escape(story.label)}[/] ({_dates(story)}, {len(articles)} article(s))")
         for a in articles:
@@ -67,7 +56,7 @@ def stories(
         return
     found_stories = guard(lambda: rag.stories.list(search, min_articles))
     if as_json:
-        out.print_json(json.dumps([_story_json(s) for s in found_stories]))
+        out.print_json(json.dumps([s.summary() for s in found_stories]))
         return
     if not found_stories:
         if search or min_articles > 1:

@@ -48,17 +48,6 @@ class StoryDetail(StoryOut):
     timeline: list[StoryArticleOut] = Field(description="The story's articles by date, undated last.")
 
 
-def _story(story: Any) -> dict[str, Any]:
-    return {
-        "story_id": story.story_id,
-        "label": story.label,
-        "first": story.first.isoformat() if story.first else None,
-        "last": story.last.isoformat() if story.last else None,
-        "articles": len(story.article_ids),
-        "article_ids": list(story.article_ids),
-    }
-
-
 def router(ctx: ServerContext) -> APIRouter:
     api = APIRouter(prefix="/api", tags=["stories"], responses=schemas.ERRORS)
     stories = ctx.rag.stories
@@ -73,7 +62,7 @@ def router(ctx: ServerContext) -> APIRouter:
         """Stories (articles reporting one developing event), newest first, a page at a time."""
         found = stories.list(q or None, min_articles)
         page = found[offset : offset + limit]
-        return {"total": len(found), "offset": offset, "limit": limit, "stories": [_story(s) for s in page]}
+        return {"total": len(found), "offset": offset, "limit": limit, "stories": [s.summary() for s in page]}
 
     @api.get("/stories/{story_id}", response_model=StoryDetail)
     def get_story(story_id: Annotated[str, Path(max_length=100, description="An id GET /api/stories lists.")]) -> Any:
@@ -82,6 +71,6 @@ def router(ctx: ServerContext) -> APIRouter:
         if found is None:
             raise HTTPException(404, f"no story {story_id!r}: GET /api/stories lists the stories")
         story, articles = found
-        return {**_story(story), "timeline": [a.__dict__ for a in articles]}
+        return {**story.summary(), "timeline": [a.__dict__ for a in articles]}
 
     return api

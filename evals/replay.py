@@ -3,7 +3,8 @@
 An eval run's ``results.jsonl`` keeps, per question, the model's reply before verification,
 the passages it was given and the verdict that refused it (if any). ``replay`` verifies each
 reply again and runs a chosen set of ``AnswerCheck``s (``rag.verify.checks.judge``), with no
-model and no index: a change to a check is measured on hundreds of stored answers in seconds,
+model and no index (``low_confidence`` reads the confidence the run stored): a change to a
+check is measured on hundreds of stored answers in seconds,
 and every refusal is explained by its check and reason. Two-part questions (answered part by
 part) and rows without a stored reply (runs before replies were kept, LLM errors) are counted
 as not replayable. Citation verification uses the embedder only when one is given (the live
@@ -23,10 +24,13 @@ from typing import Any
 
 from index.embed import Embedder
 from index.errors import InputError
-from rag.types import Hit
+from rag.settings import Settings
+from rag.types import Confidence, Hit
 from rag.verify.checks import AnswerCheck, AskedCheck, GroundingCheck, judge
+from rag.verify.confidence import ConfidenceCheck
 
 CHECKS: dict[str, type[AnswerCheck]] = {"non_answer": GroundingCheck, "unmentioned": AskedCheck}
+CONFIDENCE = ConfidenceCheck.name  # "low_confidence" or "low_confidence=<minimum probability>"
 
 
 @dataclass
@@ -69,11 +73,22 @@ class Replay:
 
 
 def make_checks(names: Iterable[str]) -> list[AnswerCheck]:
-    """Checks by name (``non_answer``, ``unmentioned``), in the order given."""
+    """Checks by name (``non_answer``, ``unmentioned``, ``low_confidence[=P]``), in the order given.
+
+    ``low_confidence`` alone uses the default ``MIN_ANSWER_CONFIDENCE``; ``=P`` another minimum.
+    """
     out: list[AnswerCheck] = []
     for name in names:
+        base, sep, value = name.partition("=")
+        if base == CONFIDENCE:
+            try:
+                minimum = float(value) if sep else Settings.model_fields["min_answer_confidence"].default
+            except ValueError:
+                raise ValueError(f"{name!r}: write {CONFIDENCE}=<probability>, e.g. {CONFIDENCE}=0.5") from None
+            out.append(ConfidenceCheck(minimum))
+            continue
         if name not in CHECKS:
-            raise ValueError(f"unknown check {name!r}: use {', '.join(CHECKS)}")
+            raise ValueError(f"unknown check {name!r}: use {', '.join([*CHECKS, CONFIDENCE])}")
         out.append(CHECKS[name]())
     return out
 
@@ -102,7 +117,8 @@ def replay(rows: Sequence[dict[str, Any]], checks: Sequence[AnswerCheck], embedd
             out.skipped += 1
             continue
         question = row["question"]
-        _, verdict = judge(question, row.get("search_query") or question, passages, reply, checks, embedder)
+        confidence = Confidence(**row["confidence"]) if row.get("confidence") else None
+        _, verdict = judge(question, row.get("search_query") or question, passages, reply, checks, embedder, confidence)
         stored = (row.get("refusal") or {}).get("check") or ("refused" if row.get("refused") else "answered")
         now = verdict.check if verdict else "answered"
         out.rows.append(Replayed(str(row.get("id", "")), question, stored, now, verdict.reason if verdict else ""))

@@ -134,6 +134,7 @@ def score(item: EvalItem, answer: Answer, ranked: Sequence[Hit], top_k: int) -> 
         "error": answer.error,
         "search_query": answer.search_query,
         "reply": answer.reply,  # the model's text before verification: ``evals.replay`` re-judges it
+        "confidence": asdict(answer.confidence) if answer.confidence else None,
         "citations": [
             {
                 "n": c.n,

@@ -58,6 +58,7 @@ from rag.verify.checks import (
     first_failure,
 )
 from rag.verify.cite import SentenceVerifier
+from rag.verify.confidence import answer_confidence
 from rag.verify.short import trim
 
 History = Sequence[tuple[str, str]]
@@ -306,7 +307,9 @@ class AnswerEngine:
         @functools.lru_cache(maxsize=4)  # asked once per streamed piece until the answer is released
         def refusing(text: str) -> Verdict | None:
             """The first configured check that refuses ``text`` (the first sentence, or the answer)."""
-            return first_failure(self.checks, Draft(question, search_query, hits, text, checker.first_cited))
+            sure = answer_confidence(prompt.token_logprobs)
+            draft = Draft(question, search_query, hits, text, checker.first_cited, sure)
+            return first_failure(self.checks, draft)
 
         held: list[str] = []  # verified sentences not yet sent: the answer may still be refused
         released = False
@@ -346,6 +349,7 @@ class AnswerEngine:
         finally:
             self.gate.leave()  # also when the caller stops reading mid-answer
         answer.reply = checker.raw
+        answer.confidence = answer_confidence(prompt.token_logprobs)
         timings["generation"] = time.perf_counter() - t_gen
         timings.update(prompt.usage)  # token counts and rates, when the generator reports them
 

@@ -26,6 +26,7 @@ from rag.generate.generator import ExtractiveGenerator, Generator
 from rag.retrieve.hybrid import HybridRetriever
 from rag.settings import Settings
 from rag.verify.checks import AnswerCheck, AskedCheck, GroundingCheck
+from rag.verify.confidence import ConfidenceCheck
 
 # Offline by default: these libraries otherwise phone home or try the Hugging Face hub.
 OFFLINE_ENVIRONMENT = {
@@ -147,6 +148,8 @@ def make_checks(settings: Settings) -> list[AnswerCheck]:
         checks.append(GroundingCheck())
     if settings.check_asked:
         checks.append(AskedCheck())
+    if settings.min_answer_confidence:
+        checks.append(ConfidenceCheck(settings.min_answer_confidence))
     return checks
 
 

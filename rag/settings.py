@@ -127,6 +127,14 @@ class Settings(BaseSettings):
         description="Refuse when the question asks about something its passages never mention: what a "
         "'how many' question counts, or the role in 'Who is X's <role>?' (rag.verify.asked).",
     )
+    min_answer_confidence: float = Field(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        description="Refuse when the local model gave its short answer a probability under this (the geometric "
+        "mean of its tokens' probabilities, rag.verify.confidence); 0: off. Only for generators that report "
+        "log-probabilities (the bundled model does).",
+    )
     trim_short_answers: bool = Field(
         True,
         description="Cut the words that restate the question out of the short answer line "

@@ -76,6 +76,21 @@ class Verdict:
     reason: str
 
 
+@dataclass(frozen=True)
+class Confidence:
+    """How sure the model was of its short answer, from its token log-probabilities (``rag.verify.confidence``).
+
+    Probabilities 0..1: ``start`` of the reply's first token (answering at all, rather than
+    "I don't know"), ``first`` of the short answer's first token, ``mean`` the geometric mean
+    over the short answer's tokens, ``least`` its least likely token.
+    """
+
+    start: float
+    first: float
+    mean: float
+    least: float
+
+
 @dataclass
 class Answer:
     """What ``ask`` returns: the answer text with [n] markers, and what backs it."""
@@ -96,6 +111,7 @@ class Answer:
     # The story's articles newer than the one article all citations come from (the answer then
     # ends "(as of <date>; N newer articles on this story)"); [] otherwise.
     newer_articles: list[str] = field(default_factory=list)
+    confidence: Confidence | None = None  # set when the generator reported token log-probabilities
 
     def newest_cited(self) -> date | None:
         """The publication date of the newest article a citation names (None: none is dated)."""
@@ -133,6 +149,7 @@ class Answer:
             **({"refusal": asdict(self.verdict)} if self.verdict else {}),
             **({"timeline": [asdict(p) for p in self.timeline]} if self.timeline else {}),
             **({"newer_articles": self.newer_articles} if self.newer_articles else {}),
+            **({"confidence": asdict(self.confidence)} if self.confidence else {}),
         }
 
 

@@ -51,9 +51,13 @@ class FakeEmbedder:
 
 
 class FakeGenerator:
-    def __init__(self, replies: Sequence[str] = ()) -> None:
+    """Scripted replies, one per model call; with ``logprob`` every token reports that log-probability
+    on ``Prompt.token_logprobs`` before it is yielded, as the llama.cpp generator does."""
+
+    def __init__(self, replies: Sequence[str] = (), logprob: float | None = None) -> None:
         self.replies = list(replies)
         self.prompts: list[Prompt] = []
+        self.logprob = logprob
 
     @property
     def name(self) -> str:
@@ -67,4 +71,7 @@ class FakeGenerator:
                 f"(question: {prompt.question!r}): queue one reply per call the test makes"
             )
         reply = self.replies.pop(0)
-        yield from re.findall(r"\S+\s*", reply)
+        for piece in re.findall(r"\S+\s*", reply):
+            if self.logprob is not None:
+                prompt.token_logprobs.append((piece, self.logprob))
+            yield piece

@@ -9,7 +9,9 @@ The model loads on first use, not at import, and stays loaded; llama.cpp's promp
 keeps the fixed system prompt, so a later question pays only for its new tokens. One
 request runs at a time (one slot); others wait in llama.cpp's queue. Decoding is greedy.
 llama.cpp's own counts for each request (prompt tokens, how many came from the cache, rates)
-go into ``Prompt.usage``, which the answer step copies into the answer's timings.
+go into ``Prompt.usage``, which the answer step copies into the answer's timings. Each
+generated token's log-probability goes into ``Prompt.token_logprobs`` (``rag.verify.confidence``
+reads the model's confidence in its answer from them).
 
 xllamacpp quirks handled here: it reports errors as data instead of raising, swallows
 exceptions raised in the streaming callback, and always opens an HTTP listener on
@@ -86,6 +88,8 @@ class LocalGenerator:
                 pieces.put(("error", chunk["error"]))
                 return True
             for choice in chunk.get("choices", []):
+                for item in (choice.get("logprobs") or {}).get("content") or []:  # before the text it scores
+                    prompt.token_logprobs.append((str(item.get("token", "")), float(item.get("logprob", 0.0))))
                 text = (choice.get("delta") or {}).get("content")
                 if text:
                     pieces.put(("text", text))
@@ -101,6 +105,8 @@ class LocalGenerator:
                     "temperature": 0.0,
                     "top_k": 1,
                     "repeat_penalty": 1.05,
+                    "logprobs": True,  # each token's own log-probability, for rag.verify.confidence
+                    "top_logprobs": 1,
                     "stream": True,
                 }
                 result = self._server.handle_chat_completions(request, on_chunk)

@@ -54,6 +54,9 @@ class Prompt:
     # Filled by a generator that can tell: prompt_tokens, cached_prompt_tokens,
     # prompt_tokens_per_s, answer_tokens, answer_tokens_per_s.
     usage: dict[str, float] = field(default_factory=dict)
+    # Filled by a generator that reports log-probabilities: (token text, natural log of its
+    # probability) for each generated token, in order, before the token's text is yielded.
+    token_logprobs: list[tuple[str, float]] = field(default_factory=list)
 
 
 # Chat-template control tokens (<|im_start|>, <|system|>, [INST], <<SYS>>…) inside article

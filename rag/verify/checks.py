@@ -12,7 +12,9 @@ Optional checks (chosen by ``rag.factory.make_checks`` from settings):
 - ``GroundingCheck`` (``CHECK_ANSWERS``): the first sentence restates the question or gives a
   number no passage holds (``rag.verify.grounding``);
 - ``AskedCheck`` (``CHECK_ASKED``): the question asks about something its passages never
-  mention (``rag.verify.asked``).
+  mention (``rag.verify.asked``);
+- ``ConfidenceCheck`` (``MIN_ANSWER_CONFIDENCE``): the model gave its short answer a low
+  probability (``rag.verify.confidence``).
 
 The engine's own refusals carry verdicts too, under the names in ``BUILT_IN``: nothing
 relevant was retrieved, the model said it does not know, no sentence is supported by a
@@ -27,7 +29,7 @@ from typing import Protocol
 
 from index.embed import Embedder
 from rag.generate.prompt import is_refusal
-from rag.types import Hit, Verdict
+from rag.types import Confidence, Hit, Verdict
 from rag.verify.asked import unmentioned
 from rag.verify.cite import SentenceVerifier, Verified
 from rag.verify.grounding import first_sentence, non_answer
@@ -49,6 +51,7 @@ class Draft:
     passages: Sequence[Hit]
     text: str
     first_cited: Sequence[Hit] = field(default_factory=tuple)  # passages the first sentence cites
+    confidence: Confidence | None = None  # the model's, when its generator reports log-probabilities
 
 
 class AnswerCheck(Protocol):
@@ -98,6 +101,7 @@ def judge(
     reply: str,
     checks: Sequence[AnswerCheck],
     embedder: Embedder | None = None,
+    confidence: Confidence | None = None,
 ) -> tuple[Verified, Verdict | None]:
     """Verify a whole model reply and decide as the engine does at the end of an answer.
 
@@ -109,7 +113,7 @@ def judge(
     checker.feed(reply)
     checked = checker.finish()
     verdict = built_in_verdict(checker.first_parroted, checker.first_sentence, bool(checked.citations))
-    draft = Draft(question, search_query, passages, checked.text, checker.first_cited)
+    draft = Draft(question, search_query, passages, checked.text, checker.first_cited, confidence)
     return checked, verdict or first_failure(checks, draft)
 
 

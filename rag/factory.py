@@ -173,6 +173,7 @@ def make_generator(settings: Settings, backend: str) -> Generator:
             _secret(settings.openai_api_key),
             settings.llm_timeout,
             settings.llm_retries,
+            logprobs=settings.min_answer_confidence > 0,
         )
     if backend == "local":
         ok, why = local_available(settings)

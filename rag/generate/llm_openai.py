@@ -4,6 +4,9 @@ Uses the official ``openai`` client with the configured base URL, key, model, ti
 retry count, streaming the reply. Endpoint failures (down, timeout, HTTP errors, a stream
 that is malformed or ends before a finish reason) become ``LLMError`` with a message that
 says what to check; the client's own retry policy (``llm_retries``) applies before that.
+With ``logprobs`` (set when ``MIN_ANSWER_CONFIDENCE`` is on) the request asks for each token's
+log-probability and puts them on ``Prompt.token_logprobs``; a server that sends none leaves
+the answer unjudged by confidence.
 """
 
 from __future__ import annotations
@@ -17,9 +20,18 @@ from rag.generate.prompt import Prompt
 class OpenAIGenerator:
     """Streams chat completions from an OpenAI-compatible server."""
 
-    def __init__(self, model: str, base_url: str | None, api_key: str | None, timeout: float, retries: int) -> None:
+    def __init__(
+        self,
+        model: str,
+        base_url: str | None,
+        api_key: str | None,
+        timeout: float,
+        retries: int,
+        logprobs: bool = False,
+    ) -> None:
         from openai import OpenAI
 
+        self._logprobs = logprobs
         self._model = model
         self._base_url = base_url or "the OpenAI API"
         self._client = OpenAI(base_url=base_url, api_key=api_key or "not-needed", timeout=timeout, max_retries=retries)
@@ -30,6 +42,7 @@ class OpenAIGenerator:
 
     def stream(self, prompt: Prompt, max_tokens: int) -> Iterator[str]:
         import openai
+        from openai import omit
 
         try:
             reply = self._client.chat.completions.create(
@@ -38,10 +51,14 @@ class OpenAIGenerator:
                 max_tokens=max_tokens,
                 temperature=0,
                 stream=True,
+                logprobs=True if self._logprobs else omit,
             )
             finished = False
             for chunk in reply:
                 choices = getattr(chunk, "choices", None)
+                scored = choices and choices[0].logprobs and choices[0].logprobs.content
+                for item in scored or []:  # before the text they score, as the local generator does
+                    prompt.token_logprobs.append((item.token, item.logprob))
                 if choices and choices[0].delta and choices[0].delta.content:
                     yield choices[0].delta.content
                 finished = finished or bool(choices and choices[0].finish_reason)

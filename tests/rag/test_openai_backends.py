@@ -45,7 +45,7 @@ class _Handler(BaseHTTPRequestHandler):
             data = [{"object": "embedding", "index": i, "embedding": [3.0, 4.0]} for i, _ in enumerate(body["input"])]
             self._json(200, {"object": "list", "data": data, "model": body["model"], "usage": {}})
         else:
-            self._stream(["Sixty ", "days ", "[1]."])
+            self._stream(["Sixty ", "days ", "[1]."], logprobs=bool(body.get("logprobs")))
 
     def _json(self, status: int, payload: dict[str, Any]) -> None:
         raw = json.dumps(payload).encode()
@@ -55,7 +55,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(raw)
 
-    def _stream(self, pieces: list[str], finish: bool = True) -> None:
+    def _stream(self, pieces: list[str], finish: bool = True, logprobs: bool = False) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.end_headers()
@@ -70,6 +70,9 @@ class _Handler(BaseHTTPRequestHandler):
                     {"index": 0, "delta": {"content": piece}, "finish_reason": "stop" if finish and i == last else None}
                 ],
             }
+            if logprobs:  # OpenAI's shape: the chunk's tokens with their log-probabilities
+                scored = [{"token": piece, "logprob": -0.1 * (i + 1), "bytes": None, "top_logprobs": []}]
+                chunk["choices"][0]["logprobs"] = {"content": scored}  # type: ignore[index]
             self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
         if finish:
             self.wfile.write(b"data: [DONE]\n\n")
@@ -95,6 +98,16 @@ def test_chat_streams_pieces_with_key_and_model(server: str) -> None:
     (req,) = _Handler.requests
     assert req["model"] == "llama3" and req["stream"] is True and req["auth"] == "Bearer secret"
     assert req["messages"][0]["role"] == "system" and "[1] T" in req["messages"][-1]["content"]
+
+
+def test_log_probabilities_are_asked_for_only_when_the_confidence_check_needs_them(server: str) -> None:
+    plain = build_prompt("How long?", PROMPT.passages)
+    assert "".join(OpenAIGenerator("m", server, None, timeout=5, retries=0).stream(plain, 50))
+    assert "logprobs" not in _Handler.requests[-1] and plain.token_logprobs == []
+    scored = build_prompt("How long?", PROMPT.passages)
+    assert "".join(OpenAIGenerator("m", server, None, 5, 0, logprobs=True).stream(scored, 50)) == "Sixty days [1]."
+    assert _Handler.requests[-1]["logprobs"] is True
+    assert scored.token_logprobs == [("Sixty ", -0.1), ("days ", -0.2), ("[1].", pytest.approx(-0.3))]
 
 
 def test_embeddings_are_normalised(server: str) -> None:

@@ -55,7 +55,7 @@ def replay_command(
     results: Annotated[Path, typer.Argument(help="An eval run's --out folder, or one results.jsonl.")],
     checks: Annotated[
         str, typer.Option("--checks", help="Answer checks to run, comma-separated (none: '').")
-    ] = "non_answer,unmentioned",
+    ] = "non_answer,unmentioned,low_confidence",
     show: Annotated[bool, typer.Option("--show", help="List every answer whose outcome changed.")] = False,
 ) -> None:
     """Judge the stored model replies of an eval run again with a set of answer checks (no model needed)."""

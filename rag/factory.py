@@ -173,7 +173,8 @@ def make_generator(settings: Settings, backend: str) -> Generator:
             _secret(settings.openai_api_key),
             settings.llm_timeout,
             settings.llm_retries,
-            logprobs=settings.min_answer_confidence > 0,
+            # The default threshold fits the bundled model only: another model is judged when set for it.
+            logprobs=settings.min_answer_confidence > 0 and "min_answer_confidence" in settings.model_fields_set,
         )
     if backend == "local":
         ok, why = local_available(settings)

@@ -42,8 +42,9 @@ def runtime_installed() -> bool:
 class LocalGenerator:
     """Qwen2.5-Coder-1.5B-Instruct (or any GGUF) on the CPU."""
 
-    def __init__(self, model_path: Path, threads: int = 0, context: int = 4096) -> None:
+    def __init__(self, model_path: Path, threads: int = 0, context: int = 4096, logprobs: bool = True) -> None:
         self._path = model_path
+        self._logprobs = logprobs  # each token's log-probability (benchmarks/logprob_cost.py: its cost)
         self._threads = threads or max(1, os.cpu_count() or 1)
         self._context = context
         self._load_lock = threading.Lock()
@@ -105,8 +106,8 @@ class LocalGenerator:
                     "temperature": 0.0,
                     "top_k": 1,
                     "repeat_penalty": 1.05,
-                    "logprobs": True,  # each token's own log-probability, for rag.verify.confidence
-                    "top_logprobs": 1,
+                    "logprobs": self._logprobs,  # each token's own log-probability, for rag.verify.confidence
+                    "top_logprobs": 1 if self._logprobs else 0,
                     "stream": True,
                 }
                 result = self._server.handle_chat_completions(request, on_chunk)

@@ -4,7 +4,7 @@ Uses the official ``openai`` client with the configured base URL, key, model, ti
 retry count, streaming the reply. Endpoint failures (down, timeout, HTTP errors, a stream
 that is malformed or ends before a finish reason) become ``LLMError`` with a message that
 says what to check; the client's own retry policy (``llm_retries``) applies before that.
-With ``logprobs`` (set when ``MIN_ANSWER_CONFIDENCE`` is on) the request asks for each token's
+With ``logprobs`` (when ``MIN_ANSWER_CONFIDENCE`` is set explicitly for the endpoint) the request asks for each token's
 log-probability and puts them on ``Prompt.token_logprobs``; a server that sends none leaves
 the answer unjudged by confidence.
 """

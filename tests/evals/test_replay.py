@@ -69,8 +69,8 @@ def test_low_confidence_replays_from_the_confidence_the_run_stored(results: Path
     assert all(r["confidence"] is None for r in rows)  # the extractive backend has no log-probabilities
     unsure = [dict(r, confidence={"start": 0.9, "first": 0.2, "mean": 0.3, "least": 0.1}) for r in rows]
     judged = {r.id: r for r in replay.replay(unsure, replay.make_checks(["low_confidence=0.5"])).rows}
-    assert judged["truce"].now == "low_confidence" and "0.30" in judged["truce"].reason
-    lenient = {r.id: r.now for r in replay.replay(unsure, replay.make_checks(["low_confidence=0.25"])).rows}
+    assert judged["truce"].now == "low_confidence" and "0.20 (first)" in judged["truce"].reason
+    lenient = {r.id: r.now for r in replay.replay(unsure, replay.make_checks(["low_confidence=0.15"])).rows}
     assert lenient["truce"] == "answered"
     with pytest.raises(ValueError, match="low_confidence=<probability>"):
         replay.make_checks(["low_confidence=sure"])

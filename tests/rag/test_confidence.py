@@ -50,9 +50,10 @@ def test_an_unlabelled_reply_is_judged_on_its_first_line_and_nothing_on_no_token
 
 
 def test_the_check_refuses_under_its_minimum_and_ignores_answers_without_logprobs() -> None:
-    check = ConfidenceCheck(0.5)
+    check = ConfidenceCheck(0.5, "mean")
     draft = Draft("q", "q", [], "Ford", confidence=Confidence(start=0.9, first=0.3, mean=0.4, least=0.2))
     assert "0.40" in check.reason(draft) and "under 0.5" in check.reason(draft)
+    assert "0.30 (first)" in ConfidenceCheck(0.5).reason(draft)  # by default: the answer's first token
     assert check.reason(Draft("q", "q", [], "Ford", confidence=Confidence(0.9, 0.9, 0.6, 0.5))) == ""
     assert check.reason(Draft("q", "q", [], "Ford")) == ""  # another backend: not judged
     assert ConfidenceCheck(0.5, "start").reason(draft) == ""  # judged by another feature
@@ -86,3 +87,16 @@ def test_the_engine_refuses_an_answer_the_model_was_unsure_of(ingested, fake_emb
         assert text == REFUSAL_TEXT and "60 days" not in text  # nothing of the answer was streamed
     else:
         assert "60 days" in text and answer.to_dict()["confidence"]["mean"] == pytest.approx(0.9, abs=1e-3)
+
+
+def test_the_default_threshold_judges_the_bundled_model_and_an_endpoint_only_when_set_for_it() -> None:
+    from rag.factory import make_checks, make_generator
+    from rag.settings import load_settings
+
+    default = load_settings(openai_base_url="http://127.0.0.1:9/v1")
+    assert any(isinstance(c, ConfidenceCheck) for c in make_checks(default))
+    assert make_generator(default, "openai")._logprobs is False  # type: ignore[attr-defined]
+    chosen = load_settings(openai_base_url="http://127.0.0.1:9/v1", min_answer_confidence=0.4)
+    assert make_generator(chosen, "openai")._logprobs is True  # type: ignore[attr-defined]
+    off = load_settings(min_answer_confidence=0)
+    assert not any(isinstance(c, ConfidenceCheck) for c in make_checks(off))

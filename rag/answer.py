@@ -99,6 +99,7 @@ class AnswerEngine:
         stories: StoryLookup | None = None,
         timeline_max_points: int = 8,
         flag_stale: bool = True,
+        first_try: int = 0,
     ) -> None:
         self.retriever = retriever
         self.generator = generator
@@ -117,6 +118,9 @@ class AnswerEngine:
         self.stories = stories  # story grouping, for timelines and the stale-fact flag; None: no stories
         self.timeline_max_points = timeline_max_points  # 0: timeline questions are answered like any other
         self.flag_stale = flag_stale
+        # N > 0: answer from the first N passages, and from all of them only when that answer would
+        # be refused (the shared passages stay in llama.cpp's prompt cache, so the retry pays for the rest).
+        self.first_try = first_try
 
     def ask(self, question: str, history: History = (), top_k: int | None = None, as_of: date | None = None) -> Answer:
         answer = None
@@ -181,7 +185,7 @@ class AnswerEngine:
         timings = {"retrieval": time.perf_counter() - t0}
         yield Retrieved(search_query, hits)
         yield from self._stale_flagged(
-            self._generate(question, search_query, hits, history, verified, timings, t0), as_of
+            self._answer(question, search_query, hits, history, verified, timings, t0), as_of
         )
 
     def _timeline(
@@ -276,7 +280,7 @@ class AnswerEngine:
             yield answer.answer
         yield answer
 
-    def _generate(
+    def _answer(
         self,
         question: str,
         search_query: str,
@@ -286,7 +290,37 @@ class AnswerEngine:
         timings: dict[str, float],
         t0: float,
     ) -> Iterator[Queued | str | Answer]:
-        """Prompt the generator with ``hits``, stream its text, verify, and end with the ``Answer``."""
+        """Answer from ``hits``; with ``first_try``, from the first few first, and from all only when needed.
+
+        The first try's text is held until its first sentence passes the checks (a refusal or a
+        failed check there stops the model at once); an answer that would be refused is dropped
+        unseen and the question is answered again from all the passages.
+        """
+        if not self.first_try or len(hits) <= self.first_try:
+            yield from self._generate(question, search_query, hits, history, verified, timings, t0)
+            return
+        trial = _Trial()
+        yield from self._generate(question, search_query, hits[: self.first_try], history, verified, timings, t0, trial)
+        if trial.failed:
+            timings["first_try"] = time.perf_counter() - t0  # spent on the dropped answer
+            yield from self._generate(question, search_query, hits, history, verified, timings, t0)
+
+    def _generate(
+        self,
+        question: str,
+        search_query: str,
+        hits: list[Hit],
+        history: History,
+        verified: bool,
+        timings: dict[str, float],
+        t0: float,
+        trial: _Trial | None = None,
+    ) -> Iterator[Queued | str | Answer]:
+        """Prompt the generator with ``hits``, stream its text, verify, and end with the ``Answer``.
+
+        With a ``trial``, nothing is shown until the first sentence passes; an answer that would
+        be refused yields nothing and marks the trial failed instead.
+        """
         answer = Answer(
             question=question,
             answer="",
@@ -322,11 +356,28 @@ class AnswerEngine:
         t_gen = time.perf_counter()
         if waited:
             timings["queued"] = t_gen - t_wait
+        unseen: list[str] = []  # a trial's raw pieces, held until its first sentence passes
         try:
             for piece in unlabel(self.generator.stream(prompt, self.max_tokens)):
-                if not checker.raw:
+                if not checker.raw and trial is None:
                     timings["first_token"] = time.perf_counter() - t0
                 done = checker.feed(piece)
+                if trial is not None and not trial.passed:
+                    first = checker.first_sentence
+                    if first and (checker.first_parroted or is_refusal(first) or refusing(first)):
+                        trial.failed = True  # stop the model now: the answer would be refused
+                        return
+                    unseen.append(piece)
+                    trial.passed = bool(first) and checker.cited
+                    if not trial.passed:
+                        held.extend(done)
+                        continue
+                    timings["first_token"] = time.perf_counter() - t0
+                    if not verified:
+                        yield from unseen
+                        continue
+                    done = held + done
+                    held.clear()
                 if not verified:
                     yield piece
                     continue
@@ -359,6 +410,13 @@ class AnswerEngine:
         # An answer line only an injected passage sentence supports ("PWNED") is refused, not cited.
         verdict = built_in_verdict(checker.first_parroted, checker.first_sentence, bool(checked.citations))
         verdict = verdict or refusing(checked.text)
+        if verdict and trial is not None and not trial.passed:
+            trial.failed = True  # dropped unseen: the caller answers from all the passages
+            return
+        if trial is not None and not trial.passed:  # passed only at the end (its citation came late)
+            timings["first_token"] = time.perf_counter() - t0
+            if not verified:
+                yield from unseen
         if verdict:
             if verified:
                 yield REFUSAL_TEXT
@@ -384,3 +442,12 @@ def _refuse(answer: Answer, t0: float, verdict: Verdict) -> Iterator[str | Answe
     answer.citations = []
     answer.timings["total"] = time.perf_counter() - t0
     yield answer
+
+
+class _Trial:
+    """How a first try from fewer passages went: ``passed`` once its first sentence is shown,
+    ``failed`` when its answer would be refused (it is then dropped unseen)."""
+
+    def __init__(self) -> None:
+        self.passed = False
+        self.failed = False

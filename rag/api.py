@@ -130,6 +130,7 @@ class NewsRAG:
             timeline_max_points=s.timeline_max_points if s.timeline_answers else 0,
             flag_stale=s.flag_stale_answers,
             stories=self.stories if s.stories else None,
+            first_try=s.first_try,
         )
 
     # Ingest side

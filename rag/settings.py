@@ -83,6 +83,14 @@ class Settings(BaseSettings):
         description="0: the top-k passages whole. N: the best sentences of the top 2 x top-k passages "
         "that fit in N tokens (faster local answers, worse on real news: docs/BENCHMARKS.md).",
     )
+    first_try: int = Field(
+        0,
+        ge=0,
+        le=50,
+        description="N > 0: answer from the first N passages first, and from all top-k only when that answer would be "
+        "refused (model refusal, low confidence, a failed check); the shared passages stay in llama.cpp's prompt "
+        "cache. 0: always the top-k (docs/EVALS.md measures both).",
+    )
     recency_days: int = Field(
         7,
         ge=0,

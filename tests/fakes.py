@@ -52,12 +52,14 @@ class FakeEmbedder:
 
 class FakeGenerator:
     """Scripted replies, one per model call; with ``logprob`` every token reports that log-probability
-    on ``Prompt.token_logprobs`` before it is yielded, as the llama.cpp generator does."""
+    (or, given a list, the reply's own) on ``Prompt.token_logprobs`` before it is yielded, as the
+    llama.cpp generator does."""
 
-    def __init__(self, replies: Sequence[str] = (), logprob: float | None = None) -> None:
+    def __init__(self, replies: Sequence[str] = (), logprob: float | Sequence[float] | None = None) -> None:
         self.replies = list(replies)
         self.prompts: list[Prompt] = []
-        self.logprob = logprob
+        # one log-probability for every token, or one per reply in order
+        self.logprobs = list(logprob) if isinstance(logprob, Sequence) else [logprob] * len(self.replies)
 
     @property
     def name(self) -> str:
@@ -71,7 +73,8 @@ class FakeGenerator:
                 f"(question: {prompt.question!r}): queue one reply per call the test makes"
             )
         reply = self.replies.pop(0)
+        logprob = self.logprobs.pop(0) if self.logprobs else None
         for piece in re.findall(r"\S+\s*", reply):
-            if self.logprob is not None:
-                prompt.token_logprobs.append((piece, self.logprob))
+            if logprob is not None:
+                prompt.token_logprobs.append((piece, logprob))
             yield piece

@@ -106,10 +106,10 @@ class LocalGenerator:
                     "temperature": 0.0,
                     "top_k": 1,
                     "repeat_penalty": 1.05,
-                    "logprobs": self._logprobs,  # each token's own log-probability, for rag.verify.confidence
-                    "top_logprobs": 1 if self._logprobs else 0,
                     "stream": True,
                 }
+                if self._logprobs:  # each token's own log-probability, for rag.verify.confidence
+                    request.update(logprobs=True, top_logprobs=1)
                 result = self._server.handle_chat_completions(request, on_chunk)
                 if isinstance(result, dict) and "error" in result:
                     pieces.put(("error", result["error"]))

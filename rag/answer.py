@@ -6,8 +6,9 @@ its text, then verify the citations and refuse when the answer opens with a refu
 nothing in the passages supports it, or only a sentence that addresses the model does
 (``rag.verify.cite``), or one of the configured ``AnswerCheck``s refuses it
 (``rag.verify.checks``: a first sentence that is no answer, a question about something the
-passages never mention). Every refusal keeps its ``Verdict`` (which check, and why) on the
-``Answer``. Verification runs
+passages never mention, an answer the model gave a low probability). Every refusal keeps its
+``Verdict`` (which check, and why) on the ``Answer``, and the model's ``Confidence`` in its
+answer is kept when the generator reports token log-probabilities. Verification runs
 sentence by sentence as the text arrives, so a caller can also stream verified sentences
 (``verified=True``). ``events`` also yields a ``Retrieved`` item as soon as retrieval is
 done (the UI shows sources before the answer finishes); ``stream`` leaves it out, and
@@ -16,6 +17,10 @@ sentence, generation, total) are recorded.
 
 A two-part question ("Who is X, and which Y …?", ``rag.decompose``) goes through retrieval and
 generation once per part, and the parts' answers are joined.
+
+With ``first_try`` (``FIRST_TRY``, off by default) the model answers from the first N passages
+first, its text held until the first sentence passes the checks; an answer that would be
+refused is dropped unseen and the question is answered again from all the passages.
 
 A question about change or sequence ("since …", "how did … change", "timeline of", ``rag.timeline``)
 is answered as dated points across its story's articles (``rag.retrieve.across`` gathers one

@@ -336,6 +336,9 @@ class AnswerEngine:
             timings=timings,
         )
         if not hits or max(h.similarity for h in hits) < self.min_similarity:
+            if trial is not None:  # the other passages may be similar enough
+                trial.failed = True
+                return
             why = "no passage was retrieved" if not hits else f"no passage is {self.min_similarity:g} similar"
             yield from _refuse(answer, t0, Verdict(NO_PASSAGE, why))
             return

@@ -96,3 +96,13 @@ def test_off_or_with_no_more_passages_than_the_first_try_it_asks_once(ingested, 
     assert eng.ask(QUESTION).refused and [passages_in(p) for p in gen.prompts] == [4]
     eng, gen = engine(ingested, fake_embedder, ["I don't know."], [SURE], first_try=4)
     assert eng.ask(QUESTION).refused and len(gen.prompts) == 1
+
+
+def test_when_the_first_passages_are_not_similar_enough_all_of_them_are_tried(ingested, fake_embedder) -> None:
+    eng, gen = engine(ingested, fake_embedder, [GOOD], [SURE])
+    hits = eng.retriever.retrieve(QUESTION, 4)
+    hits[0].similarity = hits[1].similarity = 0.0  # the best-ranked two, below MIN_SIMILARITY
+    hits[3].similarity = 0.9
+    items = list(eng._answer(QUESTION, QUESTION, hits, (), False, {}, 0.0))
+    answer = items[-1]
+    assert isinstance(answer, Answer) and not answer.refused and [passages_in(p) for p in gen.prompts] == [4]

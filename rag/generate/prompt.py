@@ -29,7 +29,7 @@ SYSTEM = (
     "If the passages do not contain the answer, reply exactly: I don't know."
 )
 # The label the model puts before its short answer ("Answer: Ford"); removed from the text.
-_LABEL_RE = re.compile(r"\s*(?:\*\*)?answer\s*:\s*(?:\*\*)?[ \t]*", re.IGNORECASE)
+LABEL_RE = re.compile(r"\s*(?:\*\*)?answer\s*:\s*(?:\*\*)?[ \t]*", re.IGNORECASE)
 _LABEL_MAX = 16
 REFUSAL_TEXT = "The articles don't say: none of the ingested articles answers this question."
 
@@ -120,7 +120,7 @@ class Unlabel:
             head += piece
             if len(head) < _LABEL_MAX and "answer:".startswith(head.strip(" *\t\n").lower()):
                 continue  # could still become the label
-            match = _LABEL_RE.match(head)
+            match = LABEL_RE.match(head)
             if match:
                 self.labelled = True
                 head = head[match.end() :]
@@ -128,7 +128,7 @@ class Unlabel:
             if head:
                 yield head
         if not decided and head:
-            match = _LABEL_RE.match(head)
+            match = LABEL_RE.match(head)
             if match:
                 self.labelled, head = True, head[match.end() :]
             if head:

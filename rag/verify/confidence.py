@@ -17,17 +17,15 @@ An answer without log-probabilities (another backend, the extractive one) is not
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from typing import Literal
 
+from rag.generate.prompt import LABEL_RE
 from rag.types import Confidence
 from rag.verify.checks import Draft
 
 Feature = Literal["start", "first", "mean", "least"]
 FEATURES: tuple[Feature, ...] = ("start", "first", "mean", "least")
-
-_LABEL_RE = re.compile(r"\s*(?:\*\*)?answer\s*:\s*(?:\*\*)?[ \t]*", re.IGNORECASE)
 
 
 def answer_confidence(tokens: Sequence[tuple[str, float]]) -> Confidence | None:
@@ -35,7 +33,7 @@ def answer_confidence(tokens: Sequence[tuple[str, float]]) -> Confidence | None:
     if not tokens:
         return None
     text = "".join(t for t, _ in tokens)
-    label = _LABEL_RE.match(text)
+    label = LABEL_RE.match(text)
     start = label.end() if label else 0
     end = len(text)
     for stop in ("\n", "["):

@@ -515,3 +515,21 @@ def test_a_refusal_says_which_check_refused_it_on_both_apis(open_server: LiveSer
     assert message["message"]["refused"] and message["message"]["refusal"].startswith("no_relevant_passage: ")
     answered = httpx.post(f"{open_server.url}/api/ask", json={"question": TRUCE_Q}, timeout=60).json()
     assert not answered["refused"] and "refusal" not in answered
+
+
+def test_the_models_confidence_is_in_the_rest_answer_and_a_low_one_refuses(rag: NewsRAG) -> None:
+    import math
+
+    from tests.fakes import FakeGenerator
+
+    reply = "Answer: 60 days\nThe proposed truce would last 60 days [1]."
+    gen = FakeGenerator([reply, reply], logprob=[math.log(0.8), math.log(0.1)])
+    settings = rag.settings.model_copy(update={"min_answer_confidence": 0.209})
+    scored = NewsRAG(settings, embedder=rag.embedder, generator=gen)
+    with LiveServer(create_app(scored)) as server:
+        wait_ready(server.url)
+        sure = httpx.post(f"{server.url}/api/ask", json={"question": TRUCE_Q}, timeout=60).json()
+        assert not sure["refused"] and sure["confidence"]["first"] == pytest.approx(0.8, abs=1e-3)
+        unsure = httpx.post(f"{server.url}/api/ask", json={"question": TRUCE_Q}, timeout=60).json()
+    assert unsure["refused"] and unsure["refusal"]["check"] == "low_confidence"
+    assert unsure["confidence"]["first"] == pytest.approx(0.1, abs=1e-3)

@@ -111,9 +111,16 @@ class CitationOut(BaseModel):
 class RefusalOut(BaseModel):
     check: str = Field(
         description="What refused the answer: no_relevant_passage, model_refused, unsupported, "
-        "parroted_injection, non_answer, unmentioned (or a check of your own)."
+        "parroted_injection, non_answer, unmentioned, low_confidence (or a check of your own)."
     )
     reason: str = Field(description="Why, in a few words.")
+
+
+class ConfidenceOut(BaseModel):
+    start: float = Field(description="Probability of the reply's first token (answering at all).")
+    first: float = Field(description="Probability of the short answer's first token (MIN_ANSWER_CONFIDENCE judges it).")
+    mean: float = Field(description="Geometric mean of the short answer's token probabilities.")
+    least: float = Field(description="Probability of the short answer's least likely token.")
 
 
 class TimelinePointOut(BaseModel):
@@ -139,6 +146,9 @@ class AnswerOut(BaseModel):
     )
     error: str | None = None
     refusal: RefusalOut | None = Field(None, description="On a refusal: which check refused the answer, and why.")
+    confidence: ConfidenceOut | None = Field(
+        None, description="The model's probabilities for its short answer, when the backend reports them."
+    )
 
 
 class ArticleOut(BaseModel):

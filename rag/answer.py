@@ -1,5 +1,8 @@
 """Answer one question: retrieve → select → generate → cite, or refuse.
 
+The model reply for one set of passages (prompt, stream, verify, checks) is ``rag.reply``;
+this module decides which questions, parts and passages go to it.
+
 ``AnswerEngine.stream`` reads top to bottom like the pipeline: validate the question,
 retrieve passages, refuse at once when none is relevant, prompt the generator and stream
 its text, then verify the citations and refuse when the answer opens with a refusal,
@@ -36,37 +39,27 @@ are the best sentences chosen by ``rag.retrieve.select`` under that budget.
 
 from __future__ import annotations
 
-import functools
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 
 from index.embed import Embedder
-from index.errors import EmptyIndexError, LLMError, QuestionError, QuestionTooLongError
+from index.errors import EmptyIndexError, QuestionError, QuestionTooLongError
 from rag.decompose import combine, merge_hits, parts
 from rag.generate.gate import AnswerGate
 from rag.generate.generator import Generator
 from rag.generate.points import dated_points, timeline_text
-from rag.generate.prompt import REFUSAL_TEXT, Unlabel, build_prompt, is_refusal, short_answer
+from rag.reply import History, ReplyStep, Trial
 from rag.retrieve.across import gather
 from rag.retrieve.condense import standalone_question
 from rag.retrieve.hybrid import Retriever
 from rag.retrieve.select import Counter, select_context
 from rag.timeline import StoryLookup, stale_note, timeline_query
-from rag.types import Answer, Citation, Hit, Queued, Retrieved, TimelinePoint, Verdict
+from rag.types import Answer, Citation, Hit, Queued, Retrieved, TimelinePoint
 from rag.verify.checks import (
-    NO_PASSAGE,
     AnswerCheck,
-    Draft,
-    built_in_verdict,
     default_checks,
-    first_failure,
 )
-from rag.verify.cite import SentenceVerifier
-from rag.verify.confidence import answer_confidence
-from rag.verify.short import trim
-
-History = Sequence[tuple[str, str]]
 
 
 def clean_question(question: str, max_chars: int) -> str:
@@ -304,7 +297,7 @@ class AnswerEngine:
         if not self.first_try or len(hits) <= self.first_try:
             yield from self._generate(question, search_query, hits, history, verified, timings, t0)
             return
-        trial = _Trial()
+        trial = Trial()
         yield from self._generate(question, search_query, hits[: self.first_try], history, verified, timings, t0, trial)
         if trial.failed:
             timings["first_try"] = time.perf_counter() - t0  # spent on the dropped answer
@@ -319,143 +312,16 @@ class AnswerEngine:
         verified: bool,
         timings: dict[str, float],
         t0: float,
-        trial: _Trial | None = None,
+        trial: Trial | None = None,
     ) -> Iterator[Queued | str | Answer]:
-        """Prompt the generator with ``hits``, stream its text, verify, and end with the ``Answer``.
-
-        With a ``trial``, nothing is shown until the first sentence passes; an answer that would
-        be refused yields nothing and marks the trial failed instead.
-        """
-        answer = Answer(
-            question=question,
-            answer="",
-            refused=False,
-            sources=hits,
-            backend=self.generator.name,
-            search_query=search_query,
-            timings=timings,
+        """One reply from ``hits`` (``rag.reply``), with the engine's parts as they are now."""
+        step = ReplyStep(
+            self.generator,
+            self._embedder,
+            self.checks,
+            self.gate,
+            self.max_tokens,
+            self.min_similarity,
+            self.trim_short_answers,
         )
-        if not hits or max(h.similarity for h in hits) < self.min_similarity:
-            if trial is not None:  # the other passages may be similar enough
-                trial.failed = True
-                return
-            why = "no passage was retrieved" if not hits else f"no passage is {self.min_similarity:g} similar"
-            yield from _refuse(answer, t0, Verdict(NO_PASSAGE, why))
-            return
-
-        prompt = build_prompt(question, hits, history)
-        checker = SentenceVerifier(hits, self._embedder, question)
-
-        @functools.lru_cache(maxsize=4)  # asked once per streamed piece until the answer is released
-        def refusing(text: str) -> Verdict | None:
-            """The first configured check that refuses ``text`` (the first sentence, or the answer)."""
-            sure = answer_confidence(prompt.token_logprobs)
-            draft = Draft(question, search_query, hits, text, checker.first_cited, sure)
-            return first_failure(self.checks, draft)
-
-        held: list[str] = []  # verified sentences not yet sent: the answer may still be refused
-        released = False
-        unlabel = Unlabel()
-        t_wait = time.perf_counter()
-        waited = False
-        for ahead in self.gate.enter():
-            waited = True
-            yield Queued(ahead)
-        t_gen = time.perf_counter()
-        if waited:
-            timings["queued"] = t_gen - t_wait
-        unseen: list[str] = []  # a trial's raw pieces, held until its first sentence passes
-        try:
-            for piece in unlabel(self.generator.stream(prompt, self.max_tokens)):
-                if not checker.raw and trial is None:
-                    timings["first_token"] = time.perf_counter() - t0
-                done = checker.feed(piece)
-                if trial is not None and not trial.passed:
-                    first = checker.first_sentence
-                    if first and (checker.first_parroted or is_refusal(first) or refusing(first)):
-                        trial.failed = True  # stop the model now: the answer would be refused
-                        return
-                    unseen.append(piece)
-                    trial.passed = bool(first) and checker.cited
-                    if not trial.passed:
-                        held.extend(done)
-                        continue
-                    timings["first_token"] = time.perf_counter() - t0
-                    if not verified:
-                        yield from unseen
-                        continue
-                    done = held + done
-                    held.clear()
-                if not verified:
-                    yield piece
-                    continue
-                held.extend(done)
-                released = released or (
-                    checker.cited
-                    and not checker.first_parroted
-                    and not is_refusal(checker.first_sentence)
-                    and not refusing(checker.first_sentence)
-                )
-                if released and held:
-                    timings.setdefault("first_sentence", time.perf_counter() - t0)
-                    yield from held
-                    held.clear()
-        except LLMError as err:
-            answer.error = str(err)
-            timings["total"] = time.perf_counter() - t0
-            yield answer
-            return
-        finally:
-            self.gate.leave()  # also when the caller stops reading mid-answer
-        answer.reply = checker.raw
-        answer.confidence = answer_confidence(prompt.token_logprobs)
-        timings["generation"] = time.perf_counter() - t_gen
-        timings.update(prompt.usage)  # token counts and rates, when the generator reports them
-
-        before = len(checker.parts)
-        checked = checker.finish()
-        held.extend(checker.parts[before:])
-        # An answer line only an injected passage sentence supports ("PWNED") is refused, not cited.
-        verdict = built_in_verdict(checker.first_parroted, checker.first_sentence, bool(checked.citations))
-        verdict = verdict or refusing(checked.text)
-        if verdict and trial is not None and not trial.passed:
-            trial.failed = True  # dropped unseen: the caller answers from all the passages
-            return
-        if trial is not None and not trial.passed:  # passed only at the end (its citation came late)
-            timings["first_token"] = time.perf_counter() - t0
-            if not verified:
-                yield from unseen
-        if verdict:
-            if verified:
-                yield REFUSAL_TEXT
-            yield from _refuse(answer, t0, verdict)
-            return
-        if verified and held:
-            timings.setdefault("first_sentence", time.perf_counter() - t0)
-            yield from held
-        answer.answer = checked.text
-        # The short answer without the question's words the model wrote back ("Succession
-        # received the most nominations" → "Succession"); the full answer is left as written.
-        short = short_answer(checked.text) if unlabel.labelled else ""
-        answer.short_answer = trim(short, search_query) if self.trim_short_answers and short else short
-        answer.citations = checked.citations
-        timings["total"] = time.perf_counter() - t0
-        yield answer
-
-
-def _refuse(answer: Answer, t0: float, verdict: Verdict) -> Iterator[str | Answer]:
-    answer.answer = REFUSAL_TEXT
-    answer.refused = True
-    answer.verdict = verdict
-    answer.citations = []
-    answer.timings["total"] = time.perf_counter() - t0
-    yield answer
-
-
-class _Trial:
-    """How a first try from fewer passages went: ``passed`` once its first sentence is shown,
-    ``failed`` when its answer would be refused (it is then dropped unseen)."""
-
-    def __init__(self) -> None:
-        self.passed = False
-        self.failed = False
+        return step.run(question, search_query, hits, history, verified, timings, t0, trial)

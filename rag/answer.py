@@ -262,7 +262,7 @@ class AnswerEngine:
             if i and not verified:
                 yield "\n"
             t_part = time.perf_counter()
-            for item in self._generate(part, part, hits, (), False, {}, t_part):
+            for item in self._reply().run(part, part, hits, (), False, {}, t_part):
                 if isinstance(item, Answer):
                     answers.append(item)
                     continue
@@ -295,27 +295,17 @@ class AnswerEngine:
         unseen and the question is answered again from all the passages.
         """
         if not self.first_try or len(hits) <= self.first_try:
-            yield from self._generate(question, search_query, hits, history, verified, timings, t0)
+            yield from self._reply().run(question, search_query, hits, history, verified, timings, t0)
             return
-        trial = Trial()
-        yield from self._generate(question, search_query, hits[: self.first_try], history, verified, timings, t0, trial)
+        trial, first = Trial(), hits[: self.first_try]
+        yield from self._reply().run(question, search_query, first, history, verified, timings, t0, trial)
         if trial.failed:
             timings["first_try"] = time.perf_counter() - t0  # spent on the dropped answer
-            yield from self._generate(question, search_query, hits, history, verified, timings, t0)
+            yield from self._reply().run(question, search_query, hits, history, verified, timings, t0)
 
-    def _generate(
-        self,
-        question: str,
-        search_query: str,
-        hits: list[Hit],
-        history: History,
-        verified: bool,
-        timings: dict[str, float],
-        t0: float,
-        trial: Trial | None = None,
-    ) -> Iterator[Queued | str | Answer]:
-        """One reply from ``hits`` (``rag.reply``), with the engine's parts as they are now."""
-        step = ReplyStep(
+    def _reply(self) -> ReplyStep:
+        """The model-reply step (``rag.reply``) with the engine's parts as they are now."""
+        return ReplyStep(
             self.generator,
             self._embedder,
             self.checks,
@@ -324,4 +314,3 @@ class AnswerEngine:
             self.min_similarity,
             self.trim_short_answers,
         )
-        return step.run(question, search_query, hits, history, verified, timings, t0, trial)

@@ -10,7 +10,8 @@ geometric mean over the answer, and the least likely answer token.
 ``ConfidenceCheck`` refuses an answer whose chosen probability is under a threshold. The
 feature (``first``: it told right from wrong answers best, AUROC 0.78 against 0.60-0.76) and
 the threshold were chosen on 110 RealTimeQA dev answers and checked, unchanged, on the sample
-set: docs/EVALS.md ("Refusing by the model's confidence", benchmarks/confidence_calibration.py).
+set: docs/EVALS.md ("Issue #19: refusing by the model's confidence";
+benchmarks/confidence_calibration.py).
 An answer without log-probabilities (another backend, the extractive one) is not judged.
 """
 

@@ -1,16 +1,25 @@
 """Embedding throughput against what the CPU can do (issue 6, benchmark 3).
 
     .venv/bin/python benchmarks/embed_throughput.py ../shared/datasets/realtimeqa-dev --work /tmp/rtqa-embed
+    .venv/bin/python benchmarks/embed_throughput.py ../shared/datasets/realtimeqa-dev --work /tmp/rtqa-embed \
+        --batches 8 --threads 2 --dtypes float32 bfloat16
 
 Takes real passages — the RealTimeQA pool's first ``--articles`` articles, cleaned and
 chunked as ``newsrag ingest`` does (headline and date in front) — and embeds them with the
-bundled all-MiniLM-L6-v2 at several batch sizes and thread counts. Reports passages/s and
-the fraction of the machine's measured float32 matmul rate that the useful work reaches:
+bundled all-MiniLM-L6-v2 at several batch sizes, thread counts and precisions (``--dtypes``,
+as ``NEWSRAG_EMBED_DTYPE`` sets them; float32 only by default, as before the setting). Reports
+passages/s and the fraction of the machine's measured matmul rate in the same precision that
+the useful work reaches:
 
 - useful work: the model's forward FLOPs on each passage's real length (no padding),
   counted from its config — per layer and token 2·(4h² + 2h·i) for the projections and
   feed-forward, plus 4·n·h for attention over a passage of n word pieces;
-- the machine's rate: the median of large float32 matmuls with the same thread count.
+- the machine's rate: the median of large matmuls in the row's precision with the same
+  thread count.
+
+A row in another precision than float32 also gets its speed as a multiple of the float32 row
+with the same threads and batch, and the min and median cosine between its vectors and that
+row's vectors of the same passages (when float32 is among ``--dtypes``).
 
 Prints Markdown and writes ``WORK/embed.json``. Nothing is asserted.
 """
@@ -55,11 +64,12 @@ def model_flops(lengths: list[int]) -> float:
     return total
 
 
-def matmul_rate(threads: int, size: int = 1024, repeats: int = 9) -> float:
+def matmul_rate(threads: int, dtype: str = "float32", size: int = 1024, repeats: int = 9) -> float:
     import torch
 
     torch.set_num_threads(threads)
-    a, b = torch.randn(size, size), torch.randn(size, size)
+    kind = getattr(torch, dtype)
+    a, b = torch.randn(size, size, dtype=kind), torch.randn(size, size, dtype=kind)
     torch.matmul(a, b)
     times = []
     for _ in range(repeats):
@@ -69,18 +79,34 @@ def matmul_rate(threads: int, size: int = 1024, repeats: int = 9) -> float:
     return 2 * size**3 / statistics.median(times)
 
 
-def embed_rate(texts: list[str], batch: int, threads: int, runs: int) -> float:
+def embed_rate(texts: list[str], batch: int, threads: int, runs: int, dtype: str) -> tuple[float, Any]:
+    """Passages/s (median of ``runs``) and the last run's vectors."""
+    import numpy as np
     import torch
 
     torch.set_num_threads(threads)
-    embedder = MiniLMEmbedder(batch_size=batch)
+    embedder = MiniLMEmbedder(batch_size=batch, dtype=dtype)
     embedder.embed(texts[:batch])  # load and warm up
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()
-        embedder.embed(texts)
+        vectors = embedder.embed(texts)
         times.append(time.perf_counter() - t0)
-    return len(texts) / statistics.median(times)
+    return len(texts) / statistics.median(times), np.asarray(vectors)
+
+
+def against_float32(rows: list[dict[str, Any]], vectors: dict[tuple[int, int, str], Any]) -> None:
+    """Add each non-float32 row's speed-up and cosines against the float32 row of the same threads and batch."""
+    import numpy as np
+
+    rates = {(r["threads"], r["batch"]): r["passages_per_s"] for r in rows if r["dtype"] == "float32"}
+    for r in rows:
+        key = (r["threads"], r["batch"])
+        if r["dtype"] == "float32" or key not in rates:
+            continue
+        cosines = np.sum(vectors[(*key, "float32")] * vectors[(*key, r["dtype"])], axis=1)
+        r["vs_float32"] = r["passages_per_s"] / rates[key]
+        r["cosine_min"], r["cosine_median"] = float(cosines.min()), float(np.median(cosines))
 
 
 def main() -> None:
@@ -90,6 +116,7 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=60)
     parser.add_argument("--batches", type=int, nargs="+", default=[8, 16, 32, 64, 128])
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--dtypes", nargs="+", choices=["float32", "bfloat16"], default=["float32"])
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
 
@@ -107,29 +134,38 @@ def main() -> None:
         file=sys.stderr,
     )
     rows: list[dict[str, Any]] = []
+    vectors: dict[tuple[int, int, str], Any] = {}
     for threads in args.threads:
-        peak = matmul_rate(threads)
-        for batch in args.batches:
-            rate = embed_rate(texts, batch, threads, args.runs)
-            achieved = rate * flops / len(texts)
-            rows.append(
-                {
-                    "threads": threads,
-                    "batch": batch,
-                    "passages_per_s": rate,
-                    "gflops": achieved / 1e9,
-                    "matmul_gflops": peak / 1e9,
-                    "fraction": achieved / peak,
-                }
-            )
-            print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+        for dtype in args.dtypes:
+            peak = matmul_rate(threads, dtype)
+            for batch in args.batches:
+                rate, vectors[(threads, batch, dtype)] = embed_rate(texts, batch, threads, args.runs, dtype)
+                achieved = rate * flops / len(texts)
+                rows.append(
+                    {
+                        "threads": threads,
+                        "batch": batch,
+                        "dtype": dtype,
+                        "passages_per_s": rate,
+                        "gflops": achieved / 1e9,
+                        "matmul_gflops": peak / 1e9,
+                        "fraction": achieved / peak,
+                    }
+                )
+                print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+    against_float32(rows, vectors)
     (args.work / "embed.json").write_text(json.dumps({"passages": len(texts), "rows": rows}, indent=2))
-    print("| threads | batch | passages/s | useful GFLOP/s | matmul GFLOP/s | fraction of matmul rate |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "| threads | batch | dtype | passages/s | × float32 | cosine to float32 (min / median) | useful GFLOP/s "
+        "| matmul GFLOP/s (same dtype) | fraction of matmul rate |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
+        ratio = f"{r['vs_float32']:.2f}" if "vs_float32" in r else "—"
+        cosine = f"{r['cosine_min']:.5f} / {r['cosine_median']:.5f}" if "cosine_min" in r else "—"
         print(
-            f"| {r['threads']} | {r['batch']} | {r['passages_per_s']:.1f} | {r['gflops']:.1f} | "
-            f"{r['matmul_gflops']:.1f} | {r['fraction']:.0%} |"
+            f"| {r['threads']} | {r['batch']} | {r['dtype']} | {r['passages_per_s']:.1f} | {ratio} | {cosine} | "
+            f"{r['gflops']:.1f} | {r['matmul_gflops']:.1f} | {r['fraction']:.0%} |"
         )
 
 

@@ -6,23 +6,33 @@ never downloading anything) and any OpenAI-compatible ``/embeddings`` endpoint. 
 token counter for chunk sizing (MiniLM's own word-piece tokenizer) and an adapter that lets
 llama-index's ingestion pipeline and retrievers call our embedder. Choosing between them is
 the factory's job (``rag.factory``); this module only implements them.
+
+MiniLM runs under bfloat16 autocast where the CPU computes bf16 natively (``index.cpu``) and
+in float32 elsewhere; its vectors come back float32 and unit length either way, and the two
+precisions' vectors are interchangeable (cosine >= 0.9999), so the precision is not part of
+the embedder's name and an index built with one answers queries embedded with the other.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
+import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
 
-from index.errors import BackendUnavailableError, ModelError
+from index.cpu import cpu_flags, has_bf16
+from index.errors import BackendUnavailableError, ConfigError, ModelError
 
 # MiniLM was trained on 256 word pieces; [CLS] and [SEP] take two of them.
 MINILM_MAX_TOKENS = 254
+
+Precision = Literal["float32", "bfloat16"]
 
 
 @runtime_checkable
@@ -45,17 +55,41 @@ def bundled_minilm_path() -> Path:
     return Path(get_model_path())
 
 
+def resolve_dtype(dtype: str, flags: frozenset[str]) -> Precision:
+    """The precision ``dtype`` asks for on a CPU with these flags.
+
+    "auto" is bfloat16 only where the CPU has native bf16 (emulated bf16 is slower than
+    float32); an explicit "bfloat16" is honoured on any CPU.
+    """
+    if dtype == "auto":
+        return "bfloat16" if has_bf16(flags) else "float32"
+    if dtype == "float32":
+        return "float32"
+    if dtype == "bfloat16":
+        return "bfloat16"
+    raise ConfigError(f"unknown embedding dtype {dtype!r}: set NEWSRAG_EMBED_DTYPE to auto, float32 or bfloat16")
+
+
 class MiniLMEmbedder:
     """all-MiniLM-L6-v2 from the local package, loaded lazily on first use."""
 
-    def __init__(self, model_path: Path | None = None, batch_size: int = 8, threads: int = 0) -> None:
+    def __init__(
+        self, model_path: Path | None = None, batch_size: int = 8, threads: int = 0, dtype: str = "auto"
+    ) -> None:
         self._path = model_path or bundled_minilm_path()
         self._batch_size = batch_size
         self._threads = threads
+        self._precision = resolve_dtype(dtype, cpu_flags())
 
     @property
     def name(self) -> str:
+        # The index's identity: both precisions give interchangeable vectors, so neither is named.
         return "minilm:all-MiniLM-L6-v2"
+
+    @property
+    def precision(self) -> Precision:
+        """What the model computes in: "bfloat16" (under autocast) or "float32"."""
+        return self._precision
 
     @cached_property
     def _model(self) -> Any:
@@ -82,10 +116,25 @@ class MiniLMEmbedder:
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         if not texts:
             return []
-        vectors = self._model.encode(
-            list(texts), batch_size=self._batch_size, normalize_embeddings=True, show_progress_bar=False
-        )
+        model = self._model
+        with self._autocast():
+            vectors = model.encode(
+                list(texts), batch_size=self._batch_size, normalize_embeddings=True, show_progress_bar=False
+            )
+        if self._precision == "bfloat16":
+            # sentence-transformers pools and normalises in float32 today; make sure of it, since
+            # the store wants float32 and retrieval assumes unit length.
+            vectors = np.asarray(vectors, dtype=np.float32)
+            vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         return [v.tolist() for v in vectors]
+
+    def _autocast(self) -> contextlib.AbstractContextManager[Any]:
+        # Autocast state is per thread, so each call enters it (the server embeds from worker threads).
+        if self._precision != "bfloat16":
+            return contextlib.nullcontext()
+        import torch
+
+        return torch.autocast("cpu", dtype=torch.bfloat16)
 
     def embed_query(self, text: str) -> list[float]:
         return self.embed([text])[0]

@@ -57,7 +57,9 @@ def make_embedder(settings: Settings) -> Embedder:
         return OpenAIEmbedder(
             settings.embed_model, settings.embed_base_url, _secret(settings.embed_api_key), settings.llm_timeout
         )
-    return MiniLMEmbedder(batch_size=settings.embed_batch_size, threads=settings.local_threads)
+    return MiniLMEmbedder(
+        batch_size=settings.embed_batch_size, threads=settings.local_threads, dtype=settings.embed_dtype
+    )
 
 
 def make_store(settings: Settings, embedder: Embedder) -> ChromaStore:
@@ -182,5 +184,11 @@ def make_generator(settings: Settings, backend: str) -> Generator:
             raise BackendUnavailableError(f"the local backend is not available: {why}")
         from rag.generate.llm_local import LocalGenerator
 
-        return LocalGenerator(local_model_path(settings), settings.local_threads, settings.local_context)
+        return LocalGenerator(
+            local_model_path(settings),
+            settings.local_threads,
+            settings.local_context,
+            flash_attn=settings.local_flash_attn,
+            batch=settings.local_batch,
+        )
     raise ConfigError(f"unknown backend {backend!r}: use auto, openai, local or extractive")

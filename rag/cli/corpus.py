@@ -142,6 +142,12 @@ def doctor(
         fail("paths only go with --rebuild: `newsrag doctor --rebuild PATH...` (or `newsrag ingest PATH`)")
     rag = guard(lambda: open_rag(config, data_dir))
     report = guard(lambda: rag.doctor(repair=repair, rebuild=rebuild, prune=prune, paths=list(paths or [])))
+    if rag.backend == "local":  # the build the model runs on decides its speed: say which one it is
+        from rag.cli.model import runtime_finding
+
+        finding = runtime_finding()
+        report.findings.insert(0, finding)
+        report.healthy = bool(report.healthy) and not finding.bad
     styles = {"ok": "green", "fixed": "green", "warning": "yellow", "problem": "bold red", "lost": "bold red"}
     for f in report.findings:
         out.print(f"[{styles[f.level]}]{f.level}:[/] {escape(f.message)}")

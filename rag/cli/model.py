@@ -57,6 +57,38 @@ def model_install(
     out.print(f"model ready: {path} (SHA-256 verified)")
 
 
+def runtime_finding() -> Any:
+    """One doctor line on the llama.cpp build: a warning when it leaves fast instructions unused."""
+    from index.doctor import Finding
+    from index.errors import NewsragError
+    from rag.generate.runtime import runtime
+
+    try:
+        rt = runtime()
+    except NewsragError as error:
+        return Finding("problem", str(error))
+    return Finding("warning" if rt.unused else "ok", rt.describe())
+
+
+@model_app.command("info")
+def model_info(config: ConfigOpt = None, data_dir: DataDirOpt = None) -> None:
+    """Show the local model file, the llama.cpp build it runs on and the instruction sets it uses."""
+    from index.cpu import cpu_flags, has_bf16
+    from rag.factory import local_model_path
+    from rag.settings import load_settings
+
+    settings = guard(lambda: load_settings(config, data_dir=data_dir))
+    finding = runtime_finding()
+    out.print(f"[bold]{'model':>10}[/]  {local_model_path(settings)}")
+    out.print(f"[bold]{'llama.cpp':>10}[/]  {finding.message}")
+    batch = settings.local_batch or "default"
+    out.print(f"[bold]{'options':>10}[/]  flash attention {settings.local_flash_attn}, {batch} prompt tokens a pass")
+    bf16 = "yes" if has_bf16(cpu_flags()) else "no"
+    out.print(f"[bold]{'embedder':>10}[/]  EMBED_DTYPE={settings.embed_dtype} (bfloat16 maths on this CPU: {bf16})")
+    if finding.bad:
+        raise typer.Exit(1)
+
+
 @model_app.command("verify")
 def model_verify(config: ConfigOpt = None, data_dir: DataDirOpt = None) -> None:
     """Re-hash the assembled model file and check it against the official SHA-256."""

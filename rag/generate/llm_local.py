@@ -1,9 +1,12 @@
 """Generation with a GGUF model run in-process by llama.cpp, through ``xllamacpp``.
 
-Why xllamacpp and not llama-cpp-python: on these 2-core machines both run the model at the
-same speed (prompt ~62 tok/s, generation ~19 tok/s, same answers), but xllamacpp installs
-as a 34 MB prebuilt wheel in seconds while llama-cpp-python compiles llama.cpp for ~6
-minutes on every fresh machine (docs/BENCHMARKS.md has the numbers).
+Why xllamacpp and not llama-cpp-python: both run the model at the same speed with the same
+answers (docs/BENCHMARKS.md). ``scripts/setup.sh`` compiles xllamacpp for the CPU it runs on
+(``scripts/build_llamacpp.py``: AVX-512, VNNI and BF16 read prompts ~1.8x faster than the
+prebuilt AVX2 wheel here), keeping the prebuilt wheel where that compile fails;
+``rag.generate.runtime`` refuses a build made for another CPU before it is loaded. Flash
+attention is llama.cpp's choice unless ``LOCAL_FLASH_ATTN`` says otherwise (auto turned it
+on here: measured as fast as "on", and "off" 5% slower).
 
 The model loads on first use, not at import, and stays loaded; llama.cpp's prompt cache
 keeps the fixed system prompt, so a later question pays only for its new tokens. One
@@ -42,11 +45,21 @@ def runtime_installed() -> bool:
 class LocalGenerator:
     """Qwen2.5-Coder-1.5B-Instruct (or any GGUF) on the CPU."""
 
-    def __init__(self, model_path: Path, threads: int = 0, context: int = 4096, logprobs: bool = True) -> None:
+    def __init__(
+        self,
+        model_path: Path,
+        threads: int = 0,
+        context: int = 4096,
+        logprobs: bool = True,
+        flash_attn: str = "auto",
+        batch: int = 0,
+    ) -> None:
         self._path = model_path
         self._logprobs = logprobs  # each token's log-probability (benchmarks/logprob_cost.py: its cost)
         self._threads = threads or max(1, os.cpu_count() or 1)
         self._context = context
+        self._flash_attn = flash_attn  # "auto" (llama.cpp decides), "on", "off"
+        self._batch = batch  # prompt tokens per compute pass (llama.cpp's n_ubatch); 0: llama.cpp's default
         self._load_lock = threading.Lock()
 
     @property
@@ -55,6 +68,9 @@ class LocalGenerator:
 
     @cached_property
     def _server(self) -> Any:
+        from rag.generate.runtime import check_build
+
+        check_build()  # a build for another CPU would die on an illegal instruction: refuse it first
         try:
             import xllamacpp
         except ImportError as err:
@@ -68,6 +84,12 @@ class LocalGenerator:
         params.cpuparams.n_threads = self._threads
         params.cpuparams_batch.n_threads = self._threads
         params.verbosity = 0
+        fa = xllamacpp.llama_flash_attn_type
+        modes = {"on": fa.LLAMA_FLASH_ATTN_TYPE_ENABLED, "off": fa.LLAMA_FLASH_ATTN_TYPE_DISABLED}
+        params.flash_attn_type = modes.get(self._flash_attn, fa.LLAMA_FLASH_ATTN_TYPE_AUTO)
+        if self._batch:
+            params.n_ubatch = self._batch
+            params.n_batch = max(params.n_batch, self._batch)
         params.api_keys = [secrets.token_hex(16)]  # its built-in HTTP listener answers no one
         try:
             return xllamacpp.Server(params)

@@ -6,7 +6,7 @@ answers (docs/BENCHMARKS.md). ``scripts/setup.sh`` compiles xllamacpp for the CP
 prebuilt AVX2 wheel here), keeping the prebuilt wheel where that compile fails;
 ``rag.generate.runtime`` refuses a build made for another CPU before it is loaded. Flash
 attention is llama.cpp's choice unless ``LOCAL_FLASH_ATTN`` says otherwise (auto turned it
-on here: measured as fast as "on", and "off" 5% slower).
+on here: measured as fast as "on"; "off" read prompts 4% slower).
 
 The model loads on first use, not at import, and stays loaded; llama.cpp's prompt cache
 keeps the fixed system prompt, so a later question pays only for its new tokens. One

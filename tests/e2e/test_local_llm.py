@@ -49,7 +49,14 @@ def rag(model_path: Path, data_dir: Path) -> NewsRAG:
     [
         ("Who is leading the US efforts to broker the Israel-Hezbollah agreement?", "Hochstein", ICARO),
         ("Where did the 22nd round of Syria talks take place?", "Astana", MOSCOW),
-        ("Which country suspended its mediation role in the Gaza truce talks?", "Qatar", PROGRESS),
+        # Not "Which country suspended its mediation role…? Qatar": the model's first token is a
+        # coin flip there ("Qatar" vs "I don't know", p 0.48 each with either llama.cpp build;
+        # docs/BENCHMARKS.md, issue #29), so greedy decoding flips with the build's rounding.
+        (
+            "According to Israel's foreign minister, roughly how far is the Litani river from the Israeli border?",
+            "20 miles",
+            PROGRESS,
+        ),
     ],
 )
 def test_sample_questions_are_answered_with_the_right_citation(

@@ -87,3 +87,23 @@ def test_model_info_names_the_build(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "llama.cpp" in done.stdout and "AVX2" in done.stdout
     assert "EMBED_DTYPE=auto" in done.stdout
+
+
+@pytest.mark.e2e
+def test_doctor_says_which_build_the_local_model_runs_on(tmp_path: Path) -> None:
+    from rag.generate import model_files
+
+    model = model_files.assemble(Path(__file__).resolve().parents[2] / ".newsrag" / "models")
+    env = {
+        **os.environ,
+        "NEWSRAG_DATA_DIR": str(tmp_path),
+        "NEWSRAG_BACKEND": "local",
+        "NEWSRAG_LOCAL_MODEL_PATH": str(model),
+        "COLUMNS": "300",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "rag.cli", "doctor"], capture_output=True, text=True, env=env, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    first = done.stdout.splitlines()[0]
+    assert first.startswith(("ok: llama.cpp", "warning: llama.cpp")) and "AVX2" in first, done.stdout

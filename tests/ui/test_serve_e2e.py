@@ -126,7 +126,11 @@ LOAD_CLIENTS, LOAD_QUESTIONS_EACH = 3, 2
 LOAD_ASKED = [
     ("How many days would the proposed truce between Israel and Hezbollah last?", "60"),
     ("Who is leading the US efforts to broker the Israel-Hezbollah agreement?", "Hochstein"),
-    ("Which country suspended its mediation role in the Gaza truce talks?", "Qatar"),
+    # Not the Qatar question: the model's first token there is a coin flip (tests/e2e/test_local_llm.py).
+    (
+        "According to Israel's foreign minister, roughly how far is the Litani river from the Israeli border?",
+        "20 miles",
+    ),
 ]
 
 

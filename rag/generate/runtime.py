@@ -12,7 +12,9 @@ and llama.cpp's own ``get_system_info()`` to say:
   leaves unused (``runtime``), for ``newsrag doctor`` and ``newsrag info``.
 
 Leaves out: building (the setup script's job), GPUs, and CPUs whose flags Linux does not list
-(``index.cpu``): there nothing is refused and nothing is reported unused.
+(``index.cpu``): there nothing is refused and nothing is reported unused. Only the SIMD sets
+ggml names are compared; a rarer instruction the compiler may also have used (GFNI, VAES…)
+is not (setup keys its cache on every CPU flag, so a re-run of setup rebuilds for them).
 """
 
 from __future__ import annotations
@@ -93,7 +95,8 @@ def check_build(stamp: Path = STAMP, flags: frozenset[str] | None = None) -> Non
         return
     have = cpu_flags() if flags is None else flags
     built_for = record.get("cpu_flags")
-    needed = {GGML_FLAGS[f] for f in FAST if GGML_FLAGS[f] in (built_for if isinstance(built_for, list) else [])}
+    # Every SIMD set ggml can use that the build machine had: -march=native may have used any.
+    needed = set(GGML_FLAGS.values()) & set(built_for if isinstance(built_for, list) else [])
     missing = sorted(needed - have) if have else []
     if missing:
         raise BackendUnavailableError(

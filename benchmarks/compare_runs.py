@@ -25,7 +25,8 @@ def _load(path: Path) -> dict[str, dict[str, Any]]:
 
 
 def _retrieved(row: dict[str, Any]) -> list[str]:
-    return [str(h.get("chunk_id") or h.get("id") or h.get("source")) for h in row.get("retrieved") or []]
+    # By content, not chunk id: ids carry the corpus path, which differs between two runs' folders.
+    return [f"{h.get('title')}|{str(h.get('text'))[:200]}" for h in row.get("retrieved") or []]
 
 
 def _median(rows: list[dict[str, Any]], key: str) -> float:

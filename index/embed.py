@@ -22,7 +22,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
-import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
 
@@ -63,10 +62,8 @@ def resolve_dtype(dtype: str, flags: frozenset[str]) -> Precision:
     """
     if dtype == "auto":
         return "bfloat16" if has_bf16(flags) else "float32"
-    if dtype == "float32":
-        return "float32"
-    if dtype == "bfloat16":
-        return "bfloat16"
+    if dtype in ("float32", "bfloat16"):
+        return dtype  # type: ignore[return-value]
     raise ConfigError(f"unknown embedding dtype {dtype!r}: set NEWSRAG_EMBED_DTYPE to auto, float32 or bfloat16")
 
 
@@ -117,15 +114,12 @@ class MiniLMEmbedder:
         if not texts:
             return []
         model = self._model
+        # Under autocast sentence-transformers still pools and normalises in float32, so the
+        # vectors come back float32 and unit length (tests/index/test_embed.py checks both).
         with self._autocast():
             vectors = model.encode(
                 list(texts), batch_size=self._batch_size, normalize_embeddings=True, show_progress_bar=False
             )
-        if self._precision == "bfloat16":
-            # sentence-transformers pools and normalises in float32 today; make sure of it, since
-            # the store wants float32 and retrieval assumes unit length.
-            vectors = np.asarray(vectors, dtype=np.float32)
-            vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         return [v.tolist() for v in vectors]
 
     def _autocast(self) -> contextlib.AbstractContextManager[Any]:

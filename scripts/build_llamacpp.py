@@ -10,7 +10,7 @@ best code the compiler can make for it.
     python scripts/build_llamacpp.py install   # put it into the venv (building it if needed)
 
 ``scripts/setup.sh`` starts ``build`` in the background as soon as the venv exists, so the
-compile (~5 min on 2 cores) overlaps pip's downloads, then runs ``install``. Wheels are kept
+compile (~8.5 min on 2 cores) overlaps pip's downloads, then runs ``install``. Wheels are kept
 in ``$NEWSRAG_CACHE_DIR`` (default ``~/.cache/newsrag``) under a key made of the xllamacpp
 version and the CPU's instruction-set flags: re-running setup, or setting up a fresh clone on
 the same machine, reuses the wheel; another CPU gets its own. ``install`` records what it
@@ -47,6 +47,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 STAMP_NAME = "newsrag-llamacpp.json"
+RETRY = "python scripts/build_llamacpp.py install --force"
 
 # llama.cpp's own download steps (web UI from a hub, TLS and grammar libraries from git) are
 # switched off: nothing outside PyPI is reachable, and newsrag uses none of them.
@@ -154,7 +155,7 @@ def build(version: str, force: bool) -> Path | None:
                 return None
             if not ok:  # remembered: a compile that failed once fails again, and costs minutes
                 failed.write_text(f"{time.ctime()}: the compile failed; see {log}\n", encoding="utf-8")
-                _log(f"build failed (log: {log}); keeping the prebuilt AVX2 build. Retry: {_retry()}")
+                _log(f"build failed (log: {log}); keeping the prebuilt AVX2 build. Retry: {RETRY}")
                 return None
         built = sorted(Path(tmp).glob("xllamacpp-*.whl"))
         if not built:
@@ -177,10 +178,6 @@ def build(version: str, force: bool) -> Path | None:
     failed.unlink(missing_ok=True)
     _log(f"built in {time.monotonic() - started:.0f} s: {target}")
     return target
-
-
-def _retry() -> str:
-    return "python scripts/build_llamacpp.py install --force"
 
 
 def _extension(venv: Path) -> Path | None:

@@ -15,10 +15,9 @@ if [[ ! -x .venv/bin/python ]]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 
-# llama.cpp compiled for this CPU (prompts read ~1.9x faster than with the prebuilt AVX2 wheel on
+# llama.cpp compiled for this CPU (prompts read ~1.8x faster than with the prebuilt AVX2 wheel on
 # AVX-512 machines; docs/BENCHMARKS.md). The compile runs in the background while pip fetches the
 # rest, and is cached per CPU: a re-run reuses it. NEWSRAG_LLAMACPP_BUILD=0 keeps the prebuilt wheel.
-build_pid=""
 if ! { command -v cmake && command -v c++; } >/dev/null 2>&1 && [[ "${NEWSRAG_LLAMACPP_BUILD:-1}" != "0" ]] && command -v apt-get >/dev/null 2>&1; then
   sudo_cmd=""
   if [[ "$(id -u)" != "0" ]]; then sudo_cmd="sudo"; fi

@@ -90,10 +90,14 @@ def _record(stamp: Path) -> dict[str, object] | None:
 
 def check_build(stamp: Path = STAMP, flags: frozenset[str] | None = None) -> None:
     """Refuse a llama.cpp compiled for instruction sets this CPU lacks, before it is loaded."""
+    _checked_record(stamp, cpu_flags() if flags is None else flags)
+
+
+def _checked_record(stamp: Path, have: frozenset[str]) -> dict[str, object] | None:
+    """The setup record of the installed build, after refusing it if it needs what ``have`` lacks."""
     record = _record(stamp)
     if record is None:
-        return
-    have = cpu_flags() if flags is None else flags
+        return None
     built_for = record.get("cpu_flags")
     # Every SIMD set ggml can use that the build machine had: -march=native may have used any.
     needed = set(GGML_FLAGS.values()) & set(built_for if isinstance(built_for, list) else [])
@@ -103,6 +107,7 @@ def check_build(stamp: Path = STAMP, flags: frozenset[str] | None = None) -> Non
             f"llama.cpp in this environment was built for another CPU (it needs {', '.join(missing)}, "
             f"which this one lacks): rebuild it here with {REBUILD}"
         )
+    return record
 
 
 def parse_features(system_info: str) -> tuple[str, ...]:
@@ -118,12 +123,12 @@ def parse_features(system_info: str) -> tuple[str, ...]:
 
 def runtime(stamp: Path = STAMP, flags: frozenset[str] | None = None) -> Runtime:
     """What the installed llama.cpp uses on this CPU (loads the binding, not the model)."""
-    check_build(stamp, flags)
+    have = cpu_flags() if flags is None else flags
+    record = _checked_record(stamp, have)
     try:
         import xllamacpp
     except ImportError as err:
         raise BackendUnavailableError("the local backend needs xllamacpp: pip install -e .[local]") from err
     features = parse_features(str(xllamacpp.get_system_info()))
-    have = cpu_flags() if flags is None else flags
     unused = tuple(f for f in FAST if GGML_FLAGS[f] in have and f not in features)
-    return Runtime(built_here=_record(stamp) is not None, features=features, unused=unused)
+    return Runtime(built_here=record is not None, features=features, unused=unused)

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from index.web.parse.extract import decode_html, extract_page
+from index.web.parse.extract import BRIEF_MIN_WORDS, MIN_WORDS, decode_html, extract_page
 from index.web.types import FeedEntry, FetchError
 
 PARAGRAPHS = [
@@ -142,3 +142,95 @@ def test_decoding_order_bom_then_server_charset_then_meta_then_utf8() -> None:
     assert decode_html(b"\xef\xbb\xbf" + meta_cp1252 + text.encode("utf-8")).endswith(text)  # BOM wins
     assert decode_html(text.encode("utf-8"), charset="no-such-charset") == text  # unknown label: UTF-8
     assert decode_html(b"caf\xe9") == "caf\ufffd"  # no label, not UTF-8: replaced, never an exception
+
+
+# News briefs (#30): a short page that says it is an article is kept; walls that say so are not.
+
+BRIEF = (
+    "Heavy snow closed the Kalvik mountain pass on Sunday evening, the road authority said. "
+    "Crews expect to reopen it on Tuesday morning if the weather clears."
+)
+OG_ARTICLE = '<meta property="og:type" content="article">'
+LD_NEWS = (
+    '<script type="application/ld+json">{"@context": "https://schema.org", "@graph": '
+    '[{"@type": "WebPage"}, {"@type": ["NewsArticle"], "headline": "Snow closes Kalvik pass"}]}</script>'
+)
+
+
+def short_page(body: str, head: str = "", wrapper: str = "article") -> str:
+    """A news site's page holding ``body`` in ``<wrapper>``, with the usual header, menu and footer."""
+    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<title>Snow closes Kalvik pass | Northern Ledger</title>{head}</head><body>
+<header><a href="/">Home</a> <a href="/world">World</a> <a href="/login">Sign in</a></header>
+<nav><ul><li><a href="/a">Politics</a></li><li><a href="/b">Business</a></li></ul></nav>
+<main><{wrapper}><h1>Snow closes Kalvik pass</h1>{body}</{wrapper}></main>
+<footer>© Northern Ledger <a href="/privacy">Privacy</a></footer></body></html>"""
+
+
+def words_read(html: str) -> int:
+    """Words of the page's text as extraction reads it, before any floor."""
+    from index.clean import clean_article
+    from index.load import read_html
+
+    found = read_html(html, url="https://ledger.example/news/snow", guess_date=False)
+    return len(clean_article(found.title, found.text)[0].split())
+
+
+ENTRY = FeedEntry(url="https://ledger.example/news/snow", title="Snow closes Kalvik pass")
+
+
+@pytest.mark.parametrize(
+    ("head", "wrapper", "entry"),
+    [("", "article", None), (OG_ARTICLE, "div", None), (LD_NEWS, "div", None), ("", "div", ENTRY)],
+    ids=["article-element", "og-type", "json-ld", "feed-entry"],
+)
+def test_a_short_brief_that_says_it_is_an_article_is_kept(head: str, wrapper: str, entry: FeedEntry | None) -> None:
+    assert len(BRIEF.split()) == 26
+    html = short_page(f"<p>{BRIEF}</p>", head, wrapper)
+    page = extract_page(html, url="https://ledger.example/news/snow", entry=entry)
+    assert BRIEF in page.text
+    assert page.title == "Snow closes Kalvik pass"
+
+
+def test_a_short_page_that_does_not_say_it_is_an_article_keeps_the_30_word_floor() -> None:
+    with pytest.raises(FetchError):
+        extract_page(short_page(f"<p>{BRIEF}</p>", wrapper="div"), url="https://ledger.example/news/snow")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<p>Heavy snow closed the Kalvik mountain pass on Sunday.</p>",  # 9 words
+        "<p>Updated Jan. 26, 2026, 1:24 p.m. ET</p><p>By Jonas Brill and Sara Okafor</p>",  # no sentence
+    ],
+    ids=["nine-words", "dateline-and-byline"],
+)
+def test_a_brief_needs_one_full_sentence_of_twelve_words(body: str) -> None:
+    with pytest.raises(FetchError):
+        extract_page(short_page(body, OG_ARTICLE), url="https://ledger.example/news/snow", entry=ENTRY)
+
+
+WALLS = {
+    "menu": "".join(
+        f'<p><a href="/news/{i}">{teaser}</a></p>'
+        for i, teaser in enumerate(["Council approves budget.", "Storm warning for the coast.", "Ferry fares rise."])
+    )
+    + '<p><a href="/weather">Weather for the week ahead.</a> <a href="/traffic">Traffic.</a></p>',
+    "login": "<h2>Sign in to your Ledger account</h2><p>Enter the email address and password you registered "
+    "with to read this story.</p><form><input name=email><input type=password name=pw><button>Go</button></form>",
+    "paywall": "<h2>This story is for subscribers</h2><p>Get unlimited access to every Northern Ledger story "
+    "for one euro a week.</p><p>Cancel at any time, with no questions asked.</p>",
+    "consent": "<h2>We value your privacy</h2><p>We and our partners use cookies to store information on your "
+    "device.</p><p>Read our cookie policy to learn more.</p><button>Accept all</button>",
+    "soft-404": "<h2>Page not found</h2><p>Sorry, the page you are looking for may have been moved or deleted "
+    "from this site.</p>",
+}
+
+
+@pytest.mark.parametrize("name", sorted(WALLS))
+def test_short_walls_that_say_they_are_articles_are_still_refused(name: str) -> None:
+    html = short_page(WALLS[name], OG_ARTICLE + LD_NEWS)  # an <article>, og:type, JSON-LD and a feed entry
+    assert BRIEF_MIN_WORDS <= words_read(html) < MIN_WORDS  # long enough for a brief: the wall check refuses it
+    with pytest.raises(FetchError) as err:
+        extract_page(html, url="https://ledger.example/news/snow", entry=ENTRY)
+    assert "no article text found" in str(err.value)

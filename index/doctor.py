@@ -4,7 +4,8 @@ In order: the data dir exists, takes a write and has room; Chroma opens; the col
 reads (its metadata, and one nearest-neighbour query so unreadable vector files show); the
 embedder recorded in the collection is the configured one; no chunk lacks its file path;
 every stored file is complete (less the articles deleted by hand, see ``deletions``), from one
-version of the file, and still on disk. Each result
+version of the file, and still on disk; every web article saved under ``<data dir>/web`` is in
+the index as saved (``check_web``: a refresh stopped between saving and storing). Each result
 is a ``Finding`` whose one-line message says how to fix the problem.
 
 It changes nothing (``recover`` repairs and rebuilds) and prints nothing (the CLI does).
@@ -17,6 +18,7 @@ import os
 import re
 import shutil
 import sqlite3
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -25,6 +27,7 @@ from index.errors import IndexDamagedError, NewsragError, storage_error
 from index.store.clients import persistent_client
 from index.store.collection import ChromaStore, FileState
 from index.store.deletions import Deletion, log_name
+from index.web.pending import STALE, Markers, unindexed
 
 Level = Literal["ok", "warning", "problem", "fixed", "lost"]
 
@@ -56,6 +59,7 @@ class Diagnosis:
     mismatch: bool = False  # built with another embedder: --rebuild re-embeds
     leftovers: bool = False  # empty index next to segment folders of a lost one
     writable: bool = True
+    unindexed: list[str] = field(default_factory=list)  # web records saved but not stored as saved
 
     @property
     def healthy(self) -> bool:
@@ -65,8 +69,10 @@ class Diagnosis:
         self.findings.append(Finding(level, message))
 
     def needs_reingest(self) -> list[str]:
-        """Stored files that are incomplete or mixed and whose source is still on disk."""
-        return sorted(k for k, s in self.states.items() if k and _damaged(s) and Path(k).is_file())
+        """Stored files that are incomplete or mixed and whose source is still on disk, and web
+        records the index does not hold as saved."""
+        damaged = {k for k, s in self.states.items() if k and _damaged(s) and Path(k).is_file()}
+        return sorted(damaged | set(self.unindexed))
 
     def gone(self) -> list[str]:
         """Stored files whose source is no longer on disk."""
@@ -115,7 +121,30 @@ def diagnose(data_dir: Path, collection: str, embedder_name: str) -> Diagnosis:
         _unreadable(err, chroma, diag)
         return diag
     check_collection(client, collection, embedder_name, diag, chroma)
+    if diag.store is not None and not diag.mismatch:
+        check_web(data_dir / "web", diag)
     return diag
+
+
+def check_web(web: Path, diag: Diagnosis) -> None:
+    """Web records saved but not in the index as saved: a problem, unless a running refresh
+    marked them in the last ``STALE`` seconds (it stores them when its pass ends)."""
+    found = unindexed(web, {k: s.file_hash for k, s in diag.states.items() if k}, (d.file_path for d in diag.deleted))
+    if not found:
+        return
+    now = time.time()
+    fresh = {m.record.resolve() for m in Markers(web).pending() if now - m.written <= STALE}
+    waiting = [p for p in found if p.resolve() in fresh]
+    lost = [p for p in found if p.resolve() not in fresh]
+    diag.unindexed = [str(p.resolve()) for p in found]
+    if waiting:
+        diag.add("ok", f"{len(waiting)} web article(s) just saved are waiting for their refresh to store them")
+    if lost:
+        diag.add(
+            "problem",
+            f"{len(lost)} web article(s) saved under {web} are not in the index as saved (a refresh stopped "
+            f"before storing them), e.g. {lost[0].name}: `newsrag doctor --repair` stores them",
+        )
 
 
 def check_data_dir(data_dir: Path, diag: Diagnosis) -> None:

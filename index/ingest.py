@@ -106,10 +106,11 @@ def ingest_paths(
             state = known.get(key)
             data = read_limited(path)
             if state and state.complete and state.pipeline == pipeline and state.file_hash == file_hash(data):
-                report.files.append(FileResult(key, "unchanged", chunks=state.chunks))
+                report.files.append(FileResult(key, "unchanged", chunks=state.chunks, file_hash=state.file_hash))
                 continue
             loaded = load_file(path, data)
             if key in deleted and (nothing_left := _leave_out_deleted(loaded, deleted[key], store, bool(state))):
+                nothing_left.file_hash = loaded.file_hash
                 report.files.append(nothing_left)
                 continue
             room = _room(max_file_chunks, None if max_chunks is None else max_chunks - taken)
@@ -286,6 +287,7 @@ def _flush(
                 chunks=len(p.nodes),
                 reason="; ".join(p.loaded.warnings),
                 reused=p.reused,
+                file_hash=p.loaded.file_hash,
             )
         )
     return results, ""

@@ -79,6 +79,7 @@ class FileResult:
     chunks: int = 0
     reason: str = ""
     reused: int = 0  # chunks of an updated file whose stored vectors were kept (text unchanged)
+    file_hash: str = ""  # SHA-256 of the bytes this ingest read ("" when it read none): which version it stored
 
 
 @dataclass

@@ -336,15 +336,17 @@ class NewsRAG:
     def _doctor_server(self, repair: bool, rebuild: bool, prune: bool) -> DoctorReport:
         """On a Chroma server only the collection can be checked and repaired; its files are the server's."""
         from index import recover
-        from index.doctor import check_files
+        from index.doctor import check_files, check_web
 
         diag = Diagnosis()
         try:
             diag.store = self.store
             diag.states = self.store.file_states()
+            diag.deleted = self.store.deleted.records()
         except NewsragError as err:
             return DoctorReport([Finding("problem", str(err))])
         check_files(diag.states, diag)
+        check_web(self.settings.data_dir / "web", diag)
         if rebuild:
             diag.add("problem", "--rebuild works on the embedded index only: the Chroma server keeps its own files")
         if repair:

@@ -8,8 +8,10 @@
 
 Builds the ``index.web`` parts from the settings (the fetch policy, the web library under
 ``<data dir>/web``, the feed registry ``<data dir>/feeds.sqlite3``, the copy finder over the
-index) and runs one collection pass at a time: the CLI, the server's background thread and
-the UI share it. The articles themselves are stored by ``NewsRAG.ingest``.
+index) for the CLI, the server's background thread and the UI. Passes may overlap (a user's
+URL ingest while the watcher refreshes, or another process's ``watch``): the collector
+serialises only the "is it new? save it" step and the ingest, so a slow host holds up no one
+else's pass. The articles themselves are stored by ``NewsRAG.ingest``.
 """
 
 from __future__ import annotations
@@ -63,7 +65,6 @@ class LiveNews:
     def __init__(self, rag: Corpus) -> None:
         self.rag = rag
         self.settings = rag.settings
-        self._pass_lock = threading.Lock()  # one collection pass at a time (they share the library)
 
     @cached_property
     def fetcher(self) -> Fetcher:
@@ -108,8 +109,7 @@ class LiveNews:
 
     def ingest_urls(self, urls: Sequence[str]) -> Pass:
         """Fetch these pages (again, if fetched before) and store their articles."""
-        with self._pass_lock:
-            return self.collector.take_urls(list(urls))
+        return self.collector.take_urls(list(urls))
 
     # Feeds
 
@@ -135,8 +135,7 @@ class LiveNews:
             if missing := wanted - {f.url for f in feeds}:
                 raise InputError(f"not followed: {', '.join(sorted(missing))}: add it with `newsrag feeds add URL`")
             feeds = [f for f in feeds if f.url in wanted]
-        with self._pass_lock:
-            return self.collector.refresh(feeds, due_only=due_only)
+        return self.collector.refresh(feeds, due_only=due_only)
 
     def seconds_to_next(self) -> float:
         """Seconds until the next feed is due (IDLE_CHECK when none is followed)."""

@@ -352,7 +352,9 @@ class ChromaStore:
         similarity, best first. Asks Chroma for ids and distances only: the caller has the chunks."""
         if k <= 0:
             return []
-        got = self.collection.query(query_embeddings=[embedding], n_results=k, where=where, include=["distances"])
+        got = self._current(  # another process (a second `watch`) may have written vectors since
+            lambda: self.collection.query(query_embeddings=[embedding], n_results=k, where=where, include=["distances"])
+        )
         ids, distances = got["ids"][0], (got["distances"] or [[]])[0]
         return [(chunk_id, 1.0 - float(d)) for chunk_id, d in zip(ids, distances, strict=False)]
 

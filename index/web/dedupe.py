@@ -13,6 +13,12 @@ labelled pairs in ``tests/data/duplicate_pairs.jsonl``). It leaves out canonical
 (the caller's first check), merging sources into one record (``library``), and texts too short
 to judge (fewer than ``MIN_SHINGLES`` shingles: a cookie banner or paywall stub matches every
 other one and says nothing about the article).
+
+``CopyFinder.find_deleted`` does the same against the articles deleted by hand, which the
+index no longer holds: their record (``index.store.deletions``) names the file and the
+article's content hash, and the text is read back from that file (web records stay on disk
+after a deletion). Without it a deleted story came back under a changed ``?utm=`` URL or as
+another outlet's copy (#30). A deleted article whose file is gone cannot be recognised.
 """
 
 from __future__ import annotations
@@ -20,9 +26,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 
 from index.clean import clean_article
 from index.embed import Embedder
+from index.errors import NewsragError
+from index.load import load_file
 from index.store.collection import ChromaStore
 
 SHINGLE_WORDS = 5
@@ -96,6 +105,8 @@ class CopyFinder:
         self._embedder = embedder
         self.threshold = threshold
         self.candidates = candidates
+        # (file path, its mtime and size) -> content hash -> (title, shingles) of the file's articles
+        self._files: dict[tuple[str, float, int], dict[str, tuple[str, frozenset[int]]]] = {}
 
     def nearest_articles(self, title: str, text: str) -> list[str]:
         """Ids of the ``candidates`` stored articles whose chunks are nearest the new lead, nearest first."""
@@ -126,3 +137,35 @@ class CopyFinder:
             if score >= self.threshold and (best is None or score > best.similarity):
                 best = Copy(info.article_id, info.file_path, info.url or None, info.title, score)
         return best
+
+    def find_deleted(self, title: str, text: str) -> Copy | None:
+        """The most resembling article deleted by hand, at or above the threshold, or None."""
+        text, _ = clean_article(title, text)
+        new = shingles(text)
+        if len(new) < MIN_SHINGLES:
+            return None
+        best: Copy | None = None
+        for deletion in self._store.deleted.records():
+            found = self._deleted_text(deletion.file_path).get(deletion.content_hash)
+            if found is None:
+                continue
+            score = containment(new, found[1])
+            if score >= self.threshold and (best is None or score > best.similarity):
+                best = Copy(deletion.article_id, deletion.file_path, None, deletion.title or found[0], score)
+        return best
+
+    def _deleted_text(self, file_path: str) -> dict[str, tuple[str, frozenset[int]]]:
+        """The articles of a file by content hash, read once per version of the file ({} when unreadable)."""
+        path = Path(file_path)
+        try:
+            stat = path.stat()
+            key = (file_path, stat.st_mtime, stat.st_size)
+            if key not in self._files:
+                loaded = load_file(path)
+                self._files = {k: v for k, v in self._files.items() if k[0] != file_path}
+                self._files[key] = {
+                    a.content_hash: (a.title, shingles(a.text)) for a in loaded.articles  # cleaned at load
+                }
+            return self._files[key]
+        except (OSError, NewsragError):
+            return {}

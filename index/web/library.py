@@ -8,30 +8,38 @@ guarantees (skip unchanged, replace in place, deletions left out, crash recovery
 ``doctor --repair``) holds for web articles too.
 
 The files are the truth about what has been fetched: a record is written atomically (a
-temporary file, fsync, rename) before it is ingested, and ``lookup`` answers from the files,
-so a process killed at any point neither loses a fetched article nor fetches it again.
+temporary file, fsync, rename) before it is ingested, after a marker of its version
+(``index.web.pending``) that stays until an ingest stored that version, and ``lookup``
+answers from the files, so a process killed at any point neither loses a fetched article nor
+fetches it again. ``claim`` serialises the "is it new? then save it" step across threads and
+processes, so two passes cannot both store one story. ``lookup``'s URL table is read once
+per process: another process's new records are found by their path (``record_at``) and text.
 Fetching, extraction and the index itself are not here.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from index.web.pending import Markers, fsync_dir
 from index.web.types import Page
 
 # Pages found to be copies of an article stored from a file (not from the web) are remembered
 # here; a hidden folder, so ingesting the library folder never reads them as articles.
 COPIES = ".copies"
-PENDING = ".pending"  # present from before a record is written until an ingest has stored it
+CLAIM = ".claim"  # the lock file of ``Library.claim``
 
 
 def url_key(url: str) -> str:
@@ -63,6 +71,7 @@ class Record:
     also_at: tuple[str, ...] = ()
     feed: str | None = None
     copy_of: str | None = None  # set on a pointer to an article stored from a file
+    deleted: bool = False  # a pointer to an article deleted by hand: the page is a copy of it
 
     @property
     def is_article(self) -> bool:
@@ -74,7 +83,9 @@ class Library:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.markers = Markers(root)
         self._lock = threading.Lock()
+        self._claim = threading.Lock()
         self._by_url: dict[str, Record] | None = None
 
     def path_for(self, fetched_from: str) -> Path:
@@ -85,9 +96,31 @@ class Library:
 
     def lookup(self, url: str) -> Record | None:
         """The stored article known by this URL (as its canonical URL, the URL it was fetched
-        from, or one of its syndicated copies), or None."""
+        from, or one of its syndicated copies), or None.
+
+        A page another process saved since this one read the folder is found by its file."""
         with self._lock:
-            return self._index().get(url_key(url))
+            found = self._index().get(url_key(url))
+        if found is not None:
+            return found
+        own = self.path_for(url)
+        for path in (own, self.root / COPIES / own.name):
+            data = _read(path) if path.is_file() else None
+            if data is not None:
+                record = _record(path, data)
+                with self._lock:
+                    self._add(self._index(), record)
+                return record
+        return None
+
+    def waiting(self) -> list[tuple[Record, str]]:
+        """The articles saved (by any process) that no ingest has stored yet, with their text."""
+        found: list[tuple[Record, str]] = []
+        for record_path in dict.fromkeys(m.record for m in self.markers.pending()):
+            data = _read(record_path) if record_path.is_file() else None
+            if data is not None and isinstance(data.get("text"), str):
+                found.append((_record(record_path, data), data["text"]))
+        return found
 
     def record_at(self, path: Path) -> Record | None:
         """The web article stored in this file, or None for a file outside the library."""
@@ -121,11 +154,13 @@ class Library:
         self._write(path, data)
         return path, True
 
-    def save_copy(self, fetched_from: str, url: str, copy_of: str) -> None:
+    def save_copy(self, fetched_from: str, url: str, copy_of: str, deleted: bool = False) -> None:
         """Remember that the page at ``fetched_from`` is a copy of an article stored elsewhere
-        (``copy_of``: its file or URL), so it is not fetched again; no article is stored."""
+        (``copy_of``: its file or URL; ``deleted``: of an article deleted by hand), so it is
+        not fetched again; no article is stored."""
         path = self.root / COPIES / self.path_for(fetched_from).name
-        self._write(path, {"fetched_from": fetched_from, "url": url, "copy_of": copy_of})
+        data: dict[str, Any] = {"fetched_from": fetched_from, "url": url, "copy_of": copy_of}
+        self._write(path, {**data, "deleted": True} if deleted else data)
 
     def add_copy(self, record: Record, url: str) -> bool:
         """Record ``url`` as another place the article of ``record`` was published; False when known."""
@@ -139,26 +174,24 @@ class Library:
         self._write(record.path, data)
         return True
 
-    def has_pending(self) -> bool:
-        """Whether records were written that an ingest has not yet stored."""
-        return (self.root / PENDING).exists()
-
-    def clear_pending(self) -> None:
-        (self.root / PENDING).unlink(missing_ok=True)
-
-    def _mark_pending(self) -> None:
-        marker = self.root / PENDING
-        if not marker.exists():
+    @contextmanager
+    def claim(self) -> Iterator[None]:
+        """Hold the library alone (threads of this process, and other processes) while deciding
+        whether a page is new and saving it."""
+        with self._claim:
             self.root.mkdir(parents=True, exist_ok=True)
-            with marker.open("wb") as handle:
-                os.fsync(handle.fileno())
-            _fsync_dir(self.root)
+            with (self.root / CLAIM).open("a") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(handle, fcntl.LOCK_UN)
 
     def _write(self, path: Path, data: dict[str, Any]) -> None:
-        if "text" in data:
-            self._mark_pending()
-        path.parent.mkdir(parents=True, exist_ok=True)
         body = json.dumps(data, ensure_ascii=False, indent=1).encode()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if "text" in data:
+            self.markers.add(path, body)  # before the rename: a crash in between leaves the marker
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as handle:
@@ -169,7 +202,7 @@ class Library:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
         with self._lock:
             if self._by_url is not None:
                 self._add(self._by_url, _record(path, data))
@@ -214,18 +247,5 @@ def _record(path: Path, data: dict[str, Any]) -> Record:
         also_at=tuple(str(u) for u in data.get("also_at") or []),
         feed=data.get("feed"),
         copy_of=data.get("copy_of"),
+        deleted=data.get("deleted") is True,
     )
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make a rename durable: without it a power cut can lose the new directory entry."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

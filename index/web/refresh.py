@@ -6,18 +6,25 @@ most ``max_items`` a feed), and hands every record file written to ``store`` (th
 in one go at the end, so embeddings are batched across feeds.
 
 A page is one article stored once: before it is saved, its canonical URL and then its text
-are compared with what is stored (the library's records, the index through ``CopyFinder``, and
-the pages taken earlier in the same pass); a copy adds its URL to the stored article's
-``also_at`` instead. A feed that fails keeps its error and waits twice as long each time; an
-entry page that fails is skipped until its retry time, the rest of the feed goes on.
+are compared with what is stored (the library's records, the index through ``CopyFinder``, the
+pages saved but not yet indexed by this or another pass, and the articles deleted by hand); a
+copy adds its URL to the stored article's ``also_at`` instead, and a copy of a deleted article
+is not stored (deleted articles stay deleted under any URL). That decision and the save run
+under ``Library.claim``, so passes may run at once, in threads or processes: a slow host holds
+up its own pass only. A feed being refreshed by another pass of this process waits.
+
+A feed that fails keeps its error and waits twice as long each time; an entry page that fails
+is skipped until its retry time, the rest of the feed goes on.
 
 The feed's validators (ETag, Last-Modified) are kept only when every new entry was taken: a
 feed with entries left over (over the cap, or failed) is fetched whole next time, since a 304
 would hide them. Scheduling (``watch``, the server's background thread) is the caller's.
+``Pass.requests`` counts the fetcher's requests during the pass, a concurrent pass's included.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -50,6 +57,8 @@ class FindsCopies(Protocol):
 
     def find(self, title: str, text: str) -> Copy | None: ...
 
+    def find_deleted(self, title: str, text: str) -> Copy | None: ...
+
 
 Store = Callable[[Sequence[Path]], IngestReport]
 
@@ -59,7 +68,8 @@ class UrlResult:
     """What happened to one URL.
 
     ``status``: "stored" (a new article), "updated", "unchanged", "copy" (the same article is
-    stored under ``stored_as``), "known" (fetched before: not fetched again), "failed".
+    stored under ``stored_as``), "deleted" (a copy of an article deleted by hand: not stored),
+    "known" (fetched before: not fetched again), "failed".
     """
 
     url: str
@@ -116,7 +126,8 @@ class Collector:
         self.store = store
         self.finder = finder
         self.max_items = max_items
-        self._pending: list[tuple[Record, str]] = []  # pages saved this pass, not in the index yet
+        self._lock = threading.Lock()
+        self._busy: set[str] = set()  # feeds a pass of this process is refreshing
 
     # Entry points
 
@@ -133,25 +144,36 @@ class Collector:
             for feed in chosen:
                 if due_only and not feed.due(now):
                     done.feeds.append(FeedResult(feed.url, "waiting", title=feed.title))
-                else:
+                    continue
+                with self._lock:
+                    busy = feed.url in self._busy
+                    self._busy.add(feed.url)
+                if busy:
+                    reason = "being refreshed by another pass"
+                    done.feeds.append(FeedResult(feed.url, "waiting", title=feed.title, reason=reason))
+                    continue
+                try:
                     done.feeds.append(self._refresh(feed))
+                finally:
+                    with self._lock:
+                        self._busy.discard(feed.url)
 
         return self._run(run)
 
     def _run(self, work: Callable[[Pass], None]) -> Pass:
         started, requests = time.monotonic(), self.fetcher.requests
         done = Pass()
-        self._pending = []
         try:
             work(done)
         finally:
-            # Records a killed earlier pass wrote but never ingested go in now too: the library
-            # keeps a marker from before its first write until an ingest took everything.
-            if self.library.has_pending():
-                done.ingest = self.store([self.library.root])
-                if not done.ingest.failed:
-                    self.library.clear_pending()
-            self._pending = []
+            # Every record saved and not yet indexed goes in: this pass's, a killed pass's, and
+            # another running pass's (its own ingest then finds them unchanged).
+            marks, whole = self.library.markers.pending(), self.library.markers.legacy()
+            paths = [self.library.root] if whole else list(dict.fromkeys(m.record for m in marks if m.record.is_file()))
+            if paths:
+                done.ingest = self.store(paths)
+            if marks or whole:
+                self.library.markers.settle(marks, done.ingest, whole=whole)
             done.requests = self.fetcher.requests - requests
             done.seconds = time.monotonic() - started
         return done
@@ -217,14 +239,14 @@ class Collector:
         if feed is not None:
             self.registry.entry_worked(link)
         own = self.library.path_for(link)
-        copy = self._stored_copy(page, own, again=known is not None and known.path == own)
-        if copy is not None:
-            return copy
-        path, changed = self.library.save(page, feed)
+        with self.library.claim():  # decide "new?" and save as one step, alone
+            if known is None and (now := self.library.lookup(link)) is not None:
+                return UrlResult(link, "known", title=now.title, stored_as=now.url)  # another pass took it
+            copy = self._stored_copy(page, own, again=known is not None and known.path == own)
+            if copy is not None:
+                return copy
+            path, changed = self.library.save(page, feed)
         existed = known is not None and known.path == path
-        record = self.library.lookup(link)
-        if record is not None:
-            self._pending.append((record, page.text))
         status = ("updated" if existed else "stored") if changed else "unchanged"
         return UrlResult(link, status, title=page.title, stored_as=page.url)
 
@@ -241,14 +263,14 @@ class Collector:
         (it would match itself), only its canonical URL is."""
         link = page.fetched_from
         by_url = self.library.lookup(page.url)
-        if by_url is not None and by_url.path != own:
+        if by_url is not None and by_url.path != own and not by_url.deleted:  # a deletion is checked anew below
             return self._copy_of(by_url, link, page, "the same canonical URL")
-        for record, text in self._pending:
+        for record, text in self.library.waiting():
             if record.path != own and resemblance(page.text, text) >= self._threshold():
                 return self._copy_of(record, link, page, "near-identical text")
         found = self.finder.find(page.title, page.text) if self.finder is not None and not again else None
         if found is None or found.file_path == str(own):
-            return None
+            return self._deleted_copy(page, own)
         stored = self.library.record_at(Path(found.file_path)) if found.file_path else None
         if stored is None:
             # Stored from a user's file: that file stays as it is; remember the page as its copy.
@@ -261,6 +283,17 @@ class Collector:
                 reason=f"same text as {found.title!r} ({found.similarity:.2f})",
             )
         return self._copy_of(stored, link, page, f"near-identical text ({found.similarity:.2f})")
+
+    def _deleted_copy(self, page: Page, own: Path) -> UrlResult | None:
+        """A result refusing a copy of an article deleted by hand (remembered, so the page is
+        not fetched again), or None. The page's own record is not its copy: ingest leaves a
+        deleted article out of its own file."""
+        gone = self.finder.find_deleted(page.title, page.text) if self.finder is not None else None
+        if gone is None or gone.file_path == str(own):
+            return None
+        self.library.save_copy(page.fetched_from, page.url, gone.file_path, deleted=True)
+        why = f"a copy of {gone.title!r}, which was deleted ({gone.similarity:.2f}): not stored"
+        return UrlResult(page.fetched_from, "deleted", title=page.title, reason=why)
 
     def _copy_of(self, record: Record, link: str, page: Page, why: str) -> UrlResult:
         if record.is_article:

@@ -22,7 +22,13 @@ from rag.live import feed_info
 
 feeds_app = typer.Typer(help="Follow news feeds (RSS, Atom, JSON Feed, news sitemaps).", no_args_is_help=True)
 
-_MARK = {"stored": "[green]new[/]", "updated": "[green]updated[/]", "unchanged": "unchanged", "copy": "[cyan]copy[/]"}
+_MARK = {
+    "stored": "[green]new[/]",
+    "updated": "[green]updated[/]",
+    "unchanged": "unchanged",
+    "copy": "[cyan]copy[/]",
+    "deleted": "[yellow]not stored[/]",
+}
 
 
 def print_pass(done: Any) -> bool:
@@ -61,6 +67,8 @@ def _print_page(page: Any, indent: str) -> bool:
     mark = _MARK.get(page.status, page.status)
     title = f" {escape(page.title)!s}" if page.title else ""
     where = f" (stored as {escape(page.stored_as)})" if page.status == "copy" and page.stored_as else ""
+    if page.status == "deleted":
+        where = f" ({escape(page.reason)})"
     out.print(f"{indent}{mark}:{title} <{escape(page.url)}>{where}")
     return False
 

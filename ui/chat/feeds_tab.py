@@ -21,7 +21,13 @@ from rag.live import feed_info
 
 FEED_COLUMNS = ["Feed", "Every", "Last refresh", "Stored", "Next", "Last error"]
 INTERVALS = ["15m", "30m", "1h", "2h", "6h", "12h", "1d"]
-_MARK = {"stored": "new", "updated": "updated", "unchanged": "unchanged", "copy": "copy of a stored article"}
+_MARK = {
+    "stored": "new",
+    "updated": "updated",
+    "unchanged": "unchanged",
+    "copy": "copy of a stored article",
+    "deleted": "not stored: a copy of a deleted article",
+}
 
 
 class LivePanel:

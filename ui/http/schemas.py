@@ -178,9 +178,10 @@ class FileOut(BaseModel):
 
 class UrlOut(BaseModel):
     url: str
-    status: Literal["stored", "updated", "unchanged", "copy", "known", "failed"] = Field(
+    status: Literal["stored", "updated", "unchanged", "copy", "deleted", "known", "failed"] = Field(
         description="stored (new article), updated, unchanged, copy (the same article is stored under stored_as), "
-        "known (fetched before), failed (see reason)."
+        "deleted (a copy of an article deleted by hand: not stored, see reason), known (fetched before), "
+        "failed (see reason)."
     )
     title: str = ""
     reason: str = ""

@@ -212,7 +212,7 @@ def feed_info(feed: Feed) -> dict[str, Any]:
         "every": format_every(feed.every_s),
         "last_checked": _when(feed.last_checked),
         "last_success": _when(feed.last_success),
-        "next_due": _when(feed.next_due) if feed.next_due > time.time() else "due now",
+        "next_due": (_when(feed.next_due) or "never") if feed.next_due > time.time() else "due now",
         "last_error": feed.last_error,
         "failures": feed.failures,
         "stored": feed.stored,
@@ -220,4 +220,10 @@ def feed_info(feed: Feed) -> dict[str, Any]:
 
 
 def _when(stamp: float | None) -> str | None:
-    return datetime.fromtimestamp(stamp).astimezone().isoformat(timespec="seconds") if stamp else None
+    """A Unix time as a local ISO date; None for none, and for one no date can show (a bad stored row)."""
+    if not stamp:
+        return None
+    try:
+        return datetime.fromtimestamp(stamp).astimezone().isoformat(timespec="seconds")
+    except (OverflowError, OSError, ValueError):
+        return None

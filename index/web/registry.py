@@ -6,6 +6,10 @@ refreshes in a row failed (for backoff), and when it is next due. Per entry page
 not be used: its reason and when to try it again, so a broken link is not fetched on every
 refresh. Each change is one transaction, so a killed process leaves the file consistent.
 
+Intervals run from one minute to 30 days: ``parse_every`` refuses anything else, and a row
+written outside that range (by an older version, or by hand) is read back clamped into it,
+its times kept to what a date can show, so one bad row cannot break a listing or a refresh.
+
 Which articles were stored is not here: the web library's record files say that.
 """
 
@@ -23,6 +27,9 @@ from pathlib import Path
 from index.errors import InputError
 
 MAX_BACKOFF = 24 * 3600.0  # a feed failing for days is still tried daily
+MIN_EVERY = 60.0  # a feed is refreshed at most once a minute ...
+MAX_EVERY = 30 * 86400.0  # ... and at least once in 30 days
+_LATEST = 32_503_680_000.0  # 3000-01-01 UTC: a stored time past it (or before 1970) is read clamped
 ENTRY_RETRY = 3600.0  # an entry page that failed is tried again after an hour, then less often
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -53,17 +60,27 @@ CREATE TABLE IF NOT EXISTS failed_entries (
 
 
 def parse_every(text: str) -> float:
-    """Seconds in an interval like ``30m``, ``2h``, ``1d`` or ``90s``; at least one minute."""
+    """Seconds in an interval like ``30m``, ``2h``, ``1d`` or ``90s``: one minute to 30 days."""
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", text or "")
     if not match:
         raise InputError(f"cannot read the interval {text!r}: write it like 30m, 2h or 1d")
     seconds = float(match.group(1)) * _UNITS[match.group(2) or "m"]
-    if seconds < 60:
-        raise InputError(f"interval {text!r} is under a minute: refresh a feed at most once a minute")
+    if not MIN_EVERY <= seconds <= MAX_EVERY:
+        raise InputError(
+            f"interval {text.strip()!r} is out of range: refresh a feed from once a minute (1m) "
+            "to once in 30 days (30d)"
+        )
     return seconds
 
 
+def bounded_every(seconds: float) -> float:
+    """An interval clamped to one minute … 30 days (NaN reads as one minute)."""
+    return min(max(seconds, MIN_EVERY), MAX_EVERY) if seconds == seconds else MIN_EVERY
+
+
 def format_every(seconds: float) -> str:
+    """``30m``, ``2h``, ``1d`` or ``90s``; an interval out of range is shown clamped into it."""
+    seconds = bounded_every(seconds)
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size and seconds % size == 0:
             return f"{int(seconds // size)}{unit}"
@@ -90,6 +107,22 @@ class Feed:
 
     def due(self, now: float | None = None) -> bool:
         return self.next_due <= (time.time() if now is None else now)
+
+
+def _feed(row: sqlite3.Row) -> Feed:
+    """A stored row as a ``Feed``: interval and times clamped, never due later than one wait from now."""
+    values = dict(row)
+    every = bounded_every(float(values["every_s"]))
+    values["every_s"] = every
+    for key in ("added_at", "last_checked", "last_success", "next_due"):
+        if values[key] is not None:
+            values[key] = _bounded_time(float(values[key]))
+    values["next_due"] = min(values["next_due"], time.time() + max(every, MAX_BACKOFF))
+    return Feed(**values)
+
+
+def _bounded_time(stamp: float) -> float:
+    return min(max(stamp, 0.0), _LATEST) if stamp == stamp else 0.0
 
 
 class FeedRegistry:
@@ -119,10 +152,11 @@ class FeedRegistry:
         with self._db() as db:
             known = db.execute("SELECT 1 FROM feeds WHERE url = ?", (url,)).fetchone() is not None
             if known:
-                db.execute("UPDATE feeds SET every_s = ? WHERE url = ?", (every_s, url))
+                db.execute("UPDATE feeds SET every_s = ? WHERE url = ?", (bounded_every(every_s), url))
             else:
                 db.execute(
-                    "INSERT INTO feeds (url, every_s, added_at, next_due) VALUES (?, ?, ?, ?)", (url, every_s, now, now)
+                    "INSERT INTO feeds (url, every_s, added_at, next_due) VALUES (?, ?, ?, ?)",
+                    (url, bounded_every(every_s), now, now),
                 )
         feed = self.get(url)
         assert feed is not None
@@ -137,12 +171,12 @@ class FeedRegistry:
     def get(self, url: str) -> Feed | None:
         with self._db() as db:
             row = db.execute("SELECT * FROM feeds WHERE url = ?", (url,)).fetchone()
-        return Feed(**dict(row)) if row else None
+        return _feed(row) if row else None
 
     def feeds(self) -> list[Feed]:
         with self._db() as db:
             rows = db.execute("SELECT * FROM feeds ORDER BY added_at, url").fetchall()
-        return [Feed(**dict(r)) for r in rows]
+        return [_feed(r) for r in rows]
 
     def due(self, now: float | None = None) -> list[Feed]:
         now = time.time() if now is None else now
@@ -181,7 +215,7 @@ class FeedRegistry:
                     last_modified,
                     now,
                     now,
-                    now + current["every_s"],
+                    now + bounded_every(current["every_s"]),
                     stored,
                     url,
                 ),
@@ -195,7 +229,7 @@ class FeedRegistry:
             if current is None:
                 return
             failures = current["failures"] + 1
-            wait = min(current["every_s"] * 2 ** (failures - 1), MAX_BACKOFF)
+            wait = min(bounded_every(current["every_s"]) * 2 ** min(failures - 1, 32), MAX_BACKOFF)
             db.execute(
                 "UPDATE feeds SET last_checked = ?, last_error = ?, failures = ?, next_due = ? WHERE url = ?",
                 (now, reason, failures, now + wait, url),
@@ -206,7 +240,7 @@ class FeedRegistry:
         with self._db() as db:
             row = db.execute("SELECT tries FROM failed_entries WHERE url = ?", (url,)).fetchone()
             tries = (row["tries"] if row else 0) + 1
-            wait = min(ENTRY_RETRY * 2 ** (tries - 1), MAX_BACKOFF)
+            wait = min(ENTRY_RETRY * 2 ** min(tries - 1, 32), MAX_BACKOFF)
             db.execute(
                 "INSERT OR REPLACE INTO failed_entries (url, feed, reason, tries, next_try) VALUES (?, ?, ?, ?, ?)",
                 (url, feed, reason, tries, now + wait),

@@ -8,6 +8,7 @@ become a proxy into the user's network).
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -97,7 +98,7 @@ def test_feeds_are_followed_listed_refreshed_and_dropped_over_http(tmp_path: Pat
         assert feeds[0]["failures"] == 1 and "404" in feeds[0]["last_error"]
 
         bad = httpx.post(f"{server.url}/api/feeds", json={"url": site.url("/x"), "every": "soon"})
-        assert bad.status_code == 400 and "30m" in bad.json()["error"]["message"]
+        assert bad.status_code == 422 and "30m" in bad.json()["error"]["message"]
         unknown = httpx.post(f"{server.url}/api/feeds/refresh", json={"urls": [site.url("/nope")]})
         assert unknown.status_code == 400 and "feeds add" in unknown.json()["error"]["message"]
 
@@ -118,3 +119,43 @@ def test_the_server_refuses_to_fetch_private_addresses_by_default(tmp_path: Path
         added = httpx.post(f"{server.url}/api/feeds", json={"url": "http://10.0.0.1/rss"}, timeout=60).json()
         assert added["refresh"]["feeds"][0]["status"] == "failed"
     assert site.requests == []  # nothing reached the loopback site
+
+
+def test_an_absurd_interval_is_a_422_and_a_bad_stored_row_still_lists(tmp_path: Path, site: TestSite) -> None:
+    # The outside probe (#30): every=999999999999d was stored, and from then on GET /api/feeds was a 500.
+    site.add("/rss", rss([]), content_type="application/rss+xml")
+    with serve(tmp_path / "data", fetch_allow_private=True) as server:
+        wait_ready(server.url)
+        absurd = httpx.post(f"{server.url}/api/feeds", json={"url": site.url("/rss"), "every": "999999999999d"})
+        assert absurd.status_code == 422, absurd.text
+        message = absurd.json()["error"]["message"]
+        assert message.startswith("every: ") and "(1m)" in message and "(30d)" in message
+        assert httpx.get(f"{server.url}/api/feeds").json() == {"feeds": []}  # nothing was stored
+
+        assert httpx.post(f"{server.url}/api/feeds", json={"url": site.url("/rss"), "every": "30d"}).status_code == 201
+        with sqlite3.connect(tmp_path / "data" / "feeds.sqlite3") as db:  # a row an older version stored
+            db.execute("UPDATE feeds SET every_s = 8.64e16, next_due = 8.64e16, last_success = 8.64e16")
+        listed = httpx.get(f"{server.url}/api/feeds")
+        assert listed.status_code == 200, listed.text
+        (feed,) = listed.json()["feeds"]
+        assert feed["every"] == "30d" and feed["next_due"] != "due now"
+        again = httpx.post(f"{server.url}/api/feeds/refresh", json={}, timeout=60)
+        assert again.status_code == 200 and httpx.get(f"{server.url}/api/feeds").status_code == 200
+
+
+def test_feed_request_flags_are_strict_booleans(tmp_path: Path) -> None:
+    # The outside probe (#30): "refresh": "yes" was read as true; /api/ask refuses it.
+    with serve(tmp_path / "data") as server:
+        wait_ready(server.url)
+        for body in (
+            {"url": "http://10.0.0.1/rss", "refresh": "yes"},
+            {"url": "http://10.0.0.1/rss", "refresh": 1},
+            {"url": "http://10.0.0.1/rss", "refresh": "false"},
+            {"url": "http://10.0.0.1/rss", "refesh": False},  # a typo is refused, not ignored
+        ):
+            reply = httpx.post(f"{server.url}/api/feeds", json=body, timeout=60)
+            assert reply.status_code == 422, (body, reply.text)
+            assert reply.json()["error"]["type"] == "invalid_request"
+        assert httpx.get(f"{server.url}/api/feeds").json() == {"feeds": []}
+        ok = httpx.post(f"{server.url}/api/feeds", json={"url": "http://10.0.0.1/rss", "refresh": False})
+        assert ok.status_code == 201 and ok.json()["refresh"] is None

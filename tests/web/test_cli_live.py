@@ -128,3 +128,23 @@ def test_the_readme_feed_example_from_the_command_line(example_site: str, tmp_pa
     assert removed.returncode == 0
     assert json.loads(newsrag(["feeds", "list", "--json"], data).stdout) == []
     assert json.loads(newsrag(["articles", "--json"], data).stdout).__len__() == 3  # its articles stay
+
+
+def test_feeds_list_shows_a_bad_stored_row_instead_of_a_traceback(tmp_path: Path) -> None:
+    # The outside probe (#30): a row stored with every=999999999999d made `feeds list` crash.
+    import sqlite3
+
+    from index.web.registry import FeedRegistry
+
+    data = tmp_path / "data"
+    FeedRegistry(data / "feeds.sqlite3").add("http://127.0.0.1:9/feed.xml", 3600)
+    with sqlite3.connect(data / "feeds.sqlite3") as db:
+        db.execute("UPDATE feeds SET every_s = 8.64e16, next_due = 8.64e16, last_success = 8.64e16")
+    table = newsrag(["feeds", "list"], data)
+    assert table.returncode == 0 and "Traceback" not in table.stderr, table.stderr
+    assert "30d" in table.stdout
+    rows = json.loads(newsrag(["feeds", "list", "--json"], data).stdout)
+    assert [(r["url"], r["every"]) for r in rows] == [("http://127.0.0.1:9/feed.xml", "30d")]
+    refused = newsrag(["feeds", "add", "http://127.0.0.1:9/other.xml", "--every", "999999999999d"], data)
+    assert refused.returncode != 0 and "Traceback" not in refused.stderr
+    assert "(30d)" in refused.stderr + refused.stdout

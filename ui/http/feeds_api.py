@@ -2,10 +2,13 @@
 
 ``GET /api/feeds`` lists the followed feeds with their last refresh and error; ``POST
 /api/feeds`` follows one (and by default refreshes it at once); ``DELETE /api/feeds?url=…``
-stops following it (its articles stay); ``POST /api/feeds/refresh`` refreshes now. Pages
-named in the ``urls`` field of ``POST /api/articles`` are ingested by ``ui.http.rest`` through
-``pass_body``. The server's own background refresh is ``rag.live.Watcher``'s; fetching
-(private addresses refused unless allowed, size caps, robots.txt) is ``index.web``'s.
+stops following it (its articles stay); ``POST /api/feeds/refresh`` refreshes now. An
+interval ``parse_every`` refuses (unreadable, or outside 1m to 30d) is a 422 naming the
+range, like any malformed field, before anything is stored; the flags are strict JSON
+booleans and unknown fields are refused. Pages named in the ``urls`` field of ``POST
+/api/articles`` are ingested by ``ui.http.rest`` through ``pass_body``. The server's own
+background refresh is ``rag.live.Watcher``'s; fetching (private addresses refused unless
+allowed, size caps, robots.txt) is ``index.web``'s.
 """
 
 from __future__ import annotations
@@ -14,8 +17,11 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from index.errors import InputError
+from index.web.registry import parse_every
 from rag.live import feed_info
 from ui.http import schemas
 from ui.http.context import ServerContext
@@ -73,6 +79,7 @@ def router(ctx: ServerContext) -> APIRouter:
     )
     def add_feed(body: schemas.FeedIn) -> Any:
         """Follow a feed; with ``refresh`` (default) its new articles are fetched before the reply."""
+        _check_interval(body.every)
         feed, new = live.add_feed(body.url, body.every)
         done = live.refresh([feed.url], due_only=False) if body.refresh else None
         current = live.registry.get(feed.url) or feed
@@ -97,6 +104,15 @@ def router(ctx: ServerContext) -> APIRouter:
         return pass_body(live.refresh(urls, due_only=False), ctx.public)
 
     return api
+
+
+def _check_interval(every: str | None) -> None:
+    if every is None:
+        return
+    try:
+        parse_every(every)
+    except InputError as err:
+        raise RequestValidationError([{"loc": ("body", "every"), "msg": str(err), "type": "value_error"}]) from None
 
 
 def _public_feed(info: dict[str, Any], public: Callable[[str], str]) -> dict[str, Any]:

@@ -227,9 +227,11 @@ class PassOut(BaseModel):
 
 
 class FeedIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     url: str = Field(max_length=2000, description="The feed's URL: RSS, Atom, JSON Feed or a news sitemap.")
-    every: str | None = Field(None, max_length=20, description="Refresh interval (30m, 2h, 1d); default the setting.")
-    refresh: bool = Field(True, description="Refresh it now and include what was stored in the reply.")
+    every: str | None = Field(None, max_length=20, description="Refresh interval, 1m to 30d; default the setting.")
+    refresh: bool = Field(True, strict=True, description="Refresh it now and include what was stored in the reply.")
 
 
 class FeedAdded(BaseModel):

@@ -14,13 +14,17 @@ feedparser date is taken in UTC. A date more than a day in the future is a wrong
 scheduled post, not a publication date: the entry keeps no date (with a warning) rather than
 sorting above every real story. Only the ``limit`` newest entries are returned.
 
-Hostile or wrong bodies: an XML body whose DTD declares entities (billion laughs, external
-entities) is refused before any parser expands them; an HTML page or plain text gets an
+Hostile or wrong bodies: an XML body that declares entities (billion laughs, external
+entities), in its DTD or anywhere else, is refused before any parser expands them, checked
+on the text as the parsers decode it, whatever encoding it declares
+(``index.web.parse.xmlprep`` says how and why); an HTML page or plain text gets an
 error naming the page's own feed links when it has some; a feed that is not well-formed
 keeps what the lenient parsers read, with a warning (a cut-off one drops its last, possibly
 cut, entry); one with no readable entry is an error. Parsing time and
-memory grow with the body (about 0.3 s and 3 MB per thousand RSS items, measured): the size
-cap on fetched bodies bounds them. No network and no file access: bytes in, ``ParsedFeed`` out.
+memory grow with the items (about 0.3 s and 3 MB per thousand RSS items, measured): an RSS
+or Atom document is cut after its first ``limit`` items before feedparser reads it (with a
+warning), and the size cap on fetched bodies bounds the rest. No network and no file
+access: bytes in, ``ParsedFeed`` out.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from defusedxml.ElementTree import DefusedXMLParser
 
 from index.types import web_link
 from index.web.parse.feedformats import NOT_A_FEED, RawFeed, read_json_feed, read_rss_atom, read_sitemap, short
+from index.web.parse.xmlprep import as_parsed, cut_after_items, entities_refused, refuse_entities
 from index.web.types import FeedEntry, FeedError, ParsedFeed
 
 # Media types a page uses to link its feeds (<link rel="alternate" type="...">). Not plain
@@ -43,7 +48,6 @@ FEED_LINK_TYPES = frozenset(
     {"application/rss+xml", "application/atom+xml", "application/feed+json", "application/rdf+xml"}
 )
 _HTML_START = re.compile(r"<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]", re.IGNORECASE)
-_ENTITY_DECL = re.compile(r"<!ENTITY", re.IGNORECASE)
 _SNIFF_BYTES = 4096
 
 
@@ -61,7 +65,7 @@ def parse_feed(body: bytes, *, url: str, content_type: str = "", limit: int = 20
     if head[0] in "{[" or ("json" in content_type and head[0] != "<"):
         raw = read_json_feed(body, url)
     elif head[0] == "<":
-        raw = _read_xml(body, url, head)
+        raw = _read_xml(body, url, head, limit)
     else:
         raise FeedError(f"{url} {NOT_A_FEED} (it looks like plain text): check the URL")
     return _finish(raw, url, limit)
@@ -94,39 +98,43 @@ class _StopAtRoot:
         return None
 
 
-def _root_element(body: bytes, url: str, head: str) -> str | None:
+def _root_element(data: bytes, url: str) -> str | None:
     """The root element's local name, lowercased; None when the prolog is not well-formed XML.
 
-    Raises ``FeedError`` when the DTD declares entities: defusedxml's expat handlers refuse
-    the first declaration, so neither an expansion bomb nor an external entity is ever read.
+    ``data`` is the body as the parsers decode it (``xmlprep.as_parsed``). Raises
+    ``FeedError`` when the DTD declares entities: defusedxml's expat handlers refuse the
+    first declaration, so neither an expansion bomb nor an external entity is ever read.
     """
-    refused = FeedError(f"{url}: feed declares XML entities (refused: entity expansion attacks)")
     parser = DefusedXMLParser(target=_StopAtRoot(), forbid_dtd=False, forbid_entities=True, forbid_external=True)
     try:
-        for offset in range(0, len(body), 65536):
-            parser.feed(body[offset : offset + 65536])
+        for offset in range(0, len(data), 65536):
+            parser.feed(data[offset : offset + 65536])
     except _RootFound as found:
         return found.tag.rpartition("}")[2].rpartition(":")[2].lower()
     except DefusedXmlException:
-        raise refused from None
-    except (ParseError, ValueError):  # not well-formed, or a multi-byte encoding expat lacks
+        raise entities_refused(url) from None
+    except (ParseError, ValueError):  # not well-formed: refuse_entities has scanned all of it
         pass
-    # The prolog did not parse: feedparser's lenient parser may still try, so refuse a
-    # declaration it could see.
-    if _ENTITY_DECL.search(head):
-        raise refused
     return None
 
 
-def _read_xml(body: bytes, url: str, head: str) -> RawFeed:
-    root = _root_element(body, url, head)
+def _read_xml(body: bytes, url: str, head: str, limit: int) -> RawFeed:
+    data = as_parsed(body)  # every check and parser below reads these bytes
+    refuse_entities(data, url)
+    root = _root_element(data, url)
     if root in ("urlset", "sitemapindex"):
-        return read_sitemap(body, url)  # an index raises, naming sitemaps to add instead
+        return read_sitemap(data, url)  # an index raises, naming sitemaps to add instead
     if root == "html" or (root is None and _HTML_START.search(head)):
         raise _html_page_error(body, url)
     if root not in (None, "rss", "rdf", "feed", "channel"):
         raise FeedError(f"{url} {NOT_A_FEED} (it is XML whose root is <{root}>): check the URL")
-    return read_rss_atom(body, url)
+    cut = cut_after_items(data, limit)
+    raw = read_rss_atom(data if cut is None else cut, url)
+    if cut is not None:
+        raw.warnings.insert(
+            0, f"{url}: feed has over {limit} entries: read the first {limit} (newest first, as feeds list them)"
+        )
+    return raw
 
 
 def _finish(raw: RawFeed, url: str, limit: int) -> ParsedFeed:

@@ -17,14 +17,22 @@ the Gradio UI and its queue). It needs no API key, so it protects the default ke
   neither header and pass. This stops any web page from uploading, deleting or asking with a
   plain form post, which needs no CORS preflight.
 
+A request that repeats ``Host`` or ``Origin`` is refused with 400 (RFC 9110/9112 allow one
+of each): judging one copy while the app or a proxy reads the other would let a foreign host
+through, so no copy is chosen. A ``Host`` whose port is not 1 to 65535 in digits
+(``localhost:evil``), or that is not a name, an IPv4 address or a bracketed IPv6 address, is
+refused with 400 as well.
+
 Reading answers cross-site stays blocked by the browser's same-origin policy: newsrag adds no
 CORS headers, and Gradio's own CORS check (on for the mounted UI) stays as it is. The refusal
-is JSON in the server's error shape with status 403. Authentication is ``ui.http.server``'s.
+is JSON in the server's error shape with status 403 (400 for the malformed headers above).
+Authentication is ``ui.http.server``'s.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,6 +41,8 @@ from starlette.responses import JSONResponse
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _WILDCARD_BINDS = frozenset({"0.0.0.0", "::", ""})
+_HOST_HEADER = re.compile(r"(?:\[(?P<ip6>[0-9a-f:.]+)\]|(?P<name>[a-z0-9._-]+))(?::(?P<port>[0-9]{1,5}))?")
+_SINGLE = ("host", "origin")  # headers a request may carry once
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -44,6 +54,16 @@ def _ip(name: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
         return ipaddress.ip_address(name.strip("[]"))
     except ValueError:
         return None
+
+
+def host_header_ok(header: str) -> bool:
+    """Whether a ``Host`` value is well-formed: a name, IPv4 or ``[IPv6]``, and a port of 1 to 65535 if any."""
+    match = _HOST_HEADER.fullmatch(header.strip().lower())
+    if match is None:
+        return False
+    if match["ip6"] is not None and not isinstance(_ip(match["ip6"]), ipaddress.IPv6Address):
+        return False
+    return match["port"] is None or 1 <= int(match["port"]) <= 65535
 
 
 def host_name(header: str) -> str:
@@ -102,10 +122,16 @@ class HostGuard:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers") or []}
+        pairs = [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in scope.get("headers") or []]
+        headers = dict(reversed(pairs))  # the first copy; a repeated Host or Origin is refused below
         host = headers.get("host", "")
-        problem = ""
-        if not self.policy.host_ok(host):
+        problem, status = "", 403
+        repeated = [name for name in _SINGLE if sum(k == name for k, _ in pairs) > 1]
+        if repeated:
+            problem, status = f"the request repeats the {repeated[0].title()} header: send it once", 400
+        elif host and not host_header_ok(host):
+            problem, status = f"malformed Host header {host[:100]!r}: send host[:port], the port 1 to 65535", 400
+        elif not self.policy.host_ok(host):
             problem = (
                 f"requests for host {host_name(host)[:100] or '(none)'!r} are refused: open newsrag by the address it "
                 "listens on, or add the name to NEWSRAG_ALLOWED_HOSTS"
@@ -117,7 +143,7 @@ class HostGuard:
                     f"cross-site request from {origin[:100]!r} refused: use newsrag from its own pages, or add that "
                     "origin to NEWSRAG_ALLOWED_ORIGINS"
                 )
-            elif origin is None and headers.get("sec-fetch-site") == "cross-site":
+            elif origin is None and any(k == "sec-fetch-site" and v == "cross-site" for k, v in pairs):
                 problem = "cross-site request refused: use newsrag from its own pages"
         if not problem:
             await self.app(scope, receive, send)
@@ -125,5 +151,5 @@ class HostGuard:
         if scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1008})
             return
-        body = {"error": {"message": problem, "type": "forbidden"}}
-        await JSONResponse(body, status_code=403)(scope, receive, send)
+        body = {"error": {"message": problem, "type": "forbidden" if status == 403 else "invalid_request"}}
+        await JSONResponse(body, status_code=status)(scope, receive, send)

@@ -237,7 +237,7 @@ def article_rows(articles: Sequence[ArticleInfo], query: str = "") -> list[list[
 
 def article_choice(a: ArticleInfo) -> tuple[str, str]:
     """(label, value) for the delete picker."""
-    label = f"{a.title or '(untitled)'} — {a.source or a.file_path.rsplit('/', 1)[-1]}"
+    label = f"{a.title or '(untitled)'} — {_source_label(a.source) or a.file_path.rsplit('/', 1)[-1]}"
     return (label if len(label) <= 120 else label[:117] + "…", a.article_id)
 
 

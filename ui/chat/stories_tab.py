@@ -2,7 +2,8 @@
 
 ``StoriesPanel`` holds the callbacks (plain methods over ``rag.stories``); ``stories_html``
 and ``timeline_html`` draw the list and one story's timeline — each article by date with its
-headline (a link when it has a URL), source and key sentence, all text escaped. Grouping is
+headline (a link when it has a URL), source (a file's name for an article named by its file,
+never a server path) and key sentence, all text escaped. Grouping is
 ``index.stories``'; this module only reads.
 """
 
@@ -17,6 +18,7 @@ import gradio as gr
 from index.errors import NewsragError
 from index.types import web_link
 from rag.api import NewsRAG
+from ui.redact import shown_source
 
 MOST = 200  # stories offered in the picker (newest first); the search narrows them
 
@@ -46,7 +48,7 @@ def timeline_html(story: Any, articles: Sequence[Any]) -> str:
             '<li class="nr-tl-item">'
             f'<span class="nr-tl-date">{_esc(a.published_at or "undated")}</span>'
             f'<div class="nr-tl-body"><div class="nr-tl-title">{title}</div>'
-            f'<div class="nr-tl-source">{_esc(a.source)}</div>'
+            f'<div class="nr-tl-source">{_esc(shown_source(a.source))}</div>'
             f'<div class="nr-tl-key">{_esc(a.key_sentence)}</div></div></li>'
         )
     head = (

@@ -1,8 +1,10 @@
 """What the HTTP routes share: the engine and its warm-up state, question slots, and the error shape.
 
 ``ServerContext`` is handed to the REST and OpenAI-compatible routers (``ui.http.rest``,
-``ui.http.openai_api``); ``SlotStream`` gives a streamed answer's slot back however the stream
-ends; ``error_response`` is the one JSON error shape. Kept apart from ``ui.http.server`` so the
+``ui.http.openai_api``); it hands them answers, passages and article listings with server
+paths shown as ``ui.redact`` shows them (``DATA_DIR/…`` or a file name: the HTTP boundary).
+``SlotStream`` gives a streamed answer's slot back however the stream ends; ``error_response``
+is the one JSON error shape. Kept apart from ``ui.http.server`` so the
 routers and the app that includes them import it, not each other. It defines no routes.
 """
 
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -18,10 +20,10 @@ from fastapi.responses import JSONResponse
 
 from index.errors import NewsragError
 from rag.api import NewsRAG
-from rag.types import asked_on
+from rag.types import Answer, Retrieved, asked_on
 from ui.http.jobs import UploadJobs
 from ui.launch import WarmUp
-from ui.redact import hide_paths
+from ui.redact import hide_paths, public_answer, public_hit, public_record
 
 
 class BusyError(NewsragError):
@@ -40,6 +42,19 @@ class ServerContext:
     def public(self, message: str) -> str:
         """``message`` as a remote user may see it: no server paths (``ui.redact``)."""
         return hide_paths(message, self.rag.settings.data_dir)
+
+    def public_record(self, record: dict[str, Any]) -> dict[str, Any]:
+        """A listed article's fields with ``file_path`` and a path ``source`` shown, not the server's."""
+        return public_record(record, self.rag.settings.data_dir)
+
+    def public_event(self, item: Any) -> Any:
+        """An answer event as a remote user may see it: its citations and passages name no server path."""
+        data_dir = self.rag.settings.data_dir
+        if isinstance(item, Answer):
+            return public_answer(item, data_dir)
+        if isinstance(item, Retrieved):
+            return replace(item, hits=[public_hit(h, data_dir) for h in item.hits])
+        return item
 
     def start_answer(
         self,
@@ -63,10 +78,20 @@ class ServerContext:
         try:
             as_of = asked_on(as_of, self.rag.settings.answer_as_of_today)
             events = self.rag.events(question, history, top_k, verified=verified, as_of=as_of)
-            return next(events), events
+            return self.public_event(next(events)), self._public_events(events)
         except BaseException:
             self.slots.release()
             raise
+
+    def _public_events(self, events: Iterator[Any]) -> Iterator[Any]:
+        """``events`` through ``public_event``; closing this closes ``events``."""
+        try:
+            for item in events:
+                yield self.public_event(item)
+        finally:
+            close = getattr(events, "close", None)
+            if close is not None:
+                close()
 
 
 class SlotStream:

@@ -6,7 +6,8 @@ ingests them in the background (``ui.http.jobs``; pages are fetched before the r
 ``GET /api/articles/jobs/{job_id}`` tells the job's progress and, once done, the same
 per-file results.
 
-``POST /api/ask`` returns what ``newsrag ask --json`` prints; with ``"stream": true`` it sends
+``POST /api/ask`` returns what ``newsrag ask --json`` prints (server paths shown as ``DATA_DIR/…``
+or a file name, as in every reply here: ``ServerContext``); with ``"stream": true`` it sends
 server-sent events: ``sources`` (search query and retrieved passages, as soon as retrieval is
 done), ``queued`` (``{"ahead": n}``, while other answers hold the model; repeated as the
 line moves and every few seconds), ``text`` (verified sentences whose [n] markers match the final citations; with
@@ -86,14 +87,15 @@ def router(ctx: ServerContext) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
         q: Annotated[str, Query(max_length=500, description="Only headlines/sources/files containing this.")] = "",
     ) -> Any:
-        """The stored articles, newest first, a page at a time."""
-        items = rag.articles()
+        """The stored articles, newest first, a page at a time; ``file_path`` relative to the data
+        dir (``DATA_DIR/…``) or the file's name, never a server path (``q`` searches what is shown)."""
+        items = [ctx.public_record(a.__dict__) for a in rag.articles()]
         if q.strip():
             needle = q.strip().lower()
-            items = [a for a in items if needle in f"{a.title} {a.source} {a.file_path}".lower()]
-        items.sort(key=lambda a: (a.published_at or "", a.title), reverse=True)
+            items = [a for a in items if needle in f"{a['title']} {a['source']} {a['file_path']}".lower()]
+        items.sort(key=lambda a: (a["published_at"] or "", a["title"]), reverse=True)
         page = items[offset : offset + limit]
-        return {"total": len(items), "offset": offset, "limit": limit, "articles": [a.__dict__ for a in page]}
+        return {"total": len(items), "offset": offset, "limit": limit, "articles": page}
 
     @api.post(
         "/articles",

@@ -157,7 +157,7 @@ class ArticleOut(BaseModel):
     source: str
     url: str
     published_at: str
-    file_path: str
+    file_path: str = Field(description="Its file: DATA_DIR/… for fetched pages and uploads, else the file's name.")
     chunks: int
 
 

@@ -41,7 +41,7 @@ class StoryArticleOut(BaseModel):
     url: str
     published_at: str = Field(description="YYYY-MM-DD, or empty when the article has no date.")
     key_sentence: str = Field(description="The sentence of its lead that says what happened.")
-    file_path: str
+    file_path: str = Field(description="Its file: DATA_DIR/… for fetched pages and uploads, else the file's name.")
 
 
 class StoryDetail(StoryOut):
@@ -71,6 +71,6 @@ def router(ctx: ServerContext) -> APIRouter:
         if found is None:
             raise HTTPException(404, f"no story {story_id!r}: GET /api/stories lists the stories")
         story, articles = found
-        return {**story.summary(), "timeline": [a.__dict__ for a in articles]}
+        return {**story.summary(), "timeline": [ctx.public_record(a.__dict__) for a in articles]}
 
     return api

@@ -1,9 +1,12 @@
 """Live news: fetch article pages and feeds over HTTP(S) and turn them into stored articles.
 
-- ``net/``: the network. ``net.fetch`` is the only module that resolves names or opens
-  connections (schemes, private addresses, size caps, redirects, robots.txt, per-host
-  politeness); ``net.addresses`` vets URLs and addresses; ``net.inflate`` decompresses in
-  bounded pieces.
+- ``net/``: the network. ``net.fetch`` is the only module that resolves names or decides what
+  to connect to (schemes, private addresses, size caps, redirects, robots.txt, per-host
+  politeness, one deadline per request); ``net.deadline`` is the transport whose sockets keep
+  that deadline (used by ``fetch`` alone); ``net.addresses`` vets URLs and addresses;
+  ``net.robots`` reads and keeps robots.txt verdicts; ``net.hosts`` keeps each host's turn and
+  the hosts that stalled; ``net.inflate`` decompresses in bounded pieces; ``net.reasons`` words
+  the failures.
 - ``parse/``: bytes into domain types, no I/O. ``parse.feeds`` reads RSS, Atom, JSON Feed and
   news sitemaps; ``parse.extract`` turns an article page into a ``Page``.
 - ``dedupe``: tells a syndicated copy of a stored article (canonical URL aside).

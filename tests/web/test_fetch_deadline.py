@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from index.web.net import fetch
+from index.web.net import hosts
 from index.web.net.fetch import Fetcher, FetchPolicy
 from index.web.types import Fetched, FetchError
 from tests.web.site import TestSite
@@ -206,8 +206,8 @@ def test_a_stalling_host_is_refused_at_once_for_a_while(raw: RawSite, site: Test
 def test_stalling_hosts_are_forgotten_after_the_pause_and_few_are_kept(
     raw: RawSite, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(fetch, "SLOW_HOST_PAUSE", 2.0)
-    monkeypatch.setattr(fetch, "SLOW_HOSTS_KEPT", 2)
+    monkeypatch.setattr(hosts, "SLOW_HOST_PAUSE", 2.0)
+    monkeypatch.setattr(hosts, "SLOW_HOSTS_KEPT", 2)
     policy = FetchPolicy(allow_private=True, host_delay=0.0, timeout=0.5, obey_robots=False)
     with Fetcher(policy, resolve=names("a.test", "b.test", "c.test")) as fetcher:
 
@@ -230,7 +230,7 @@ def test_a_wait_for_another_threads_robots_txt_is_bounded_and_not_kept(
 ) -> None:
     """B waits for the robots.txt A is reading from a stalling host: both end by their deadlines,
     and the failure is not kept as the origin's robots.txt verdict once the host's pause is over."""
-    monkeypatch.setattr(fetch, "SLOW_HOST_PAUSE", 1.0)
+    monkeypatch.setattr(hosts, "SLOW_HOST_PAUSE", 1.0)
     with Fetcher(FetchPolicy(allow_private=True, host_delay=0.0, timeout=2.0)) as fetcher:
         results: dict[str, tuple[float, Fetched | FetchError]] = {}
 

@@ -164,7 +164,8 @@ class CopyFinder:
                 loaded = load_file(path)
                 self._files = {k: v for k, v in self._files.items() if k[0] != file_path}
                 self._files[key] = {
-                    a.content_hash: (a.title, shingles(a.text)) for a in loaded.articles  # cleaned at load
+                    a.content_hash: (a.title, shingles(a.text))
+                    for a in loaded.articles  # cleaned at load
                 }
             return self._files[key]
         except (OSError, NewsragError):

@@ -17,6 +17,10 @@ over time:
   A span alone does not make a timeline of a question for one fact: of the 329 RealTimeQA dev
   questions (ordinary "this week" questions), 10 held a span ("closed since June 13. Why …?",
   "what percentage … since 2004?") and all were read as timelines before this rule; none after.
+  A month is a whole word or an abbreviation with a period; one with neither day nor year
+  ("since November") is a date only when no capitalised word follows it (else it is a first
+  name), and "May", "March" and "August" alone only when capitalised (else the verb, the noun,
+  the adjective): "after Mayor Adams …", "since Janet Yellen …", "after the march" give no date.
 
 A question asking for one number ("How many … since Monday?") or for yes or no ("Has … changed
 since …?") stays ordinary, as does "the timeline for the withdrawal" (a schedule, not a
@@ -52,13 +56,22 @@ class StoryLookup(Protocol):
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 _MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
 _MONTHS["sept"] = 9
-_MONTH = r"(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+# A month is a whole word, or an abbreviation ending in a period: "Mayor", "Janet", "Marine",
+# "Junior", "Decision", "Novak" and "Mar-a-Lago" hold no month.
+_END = r"(?:\.|(?![\w-]))"
+_MONTH = r"\b(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")" + _END
+# A month with neither day nor year is one only where it reads as a date: written as a name, as
+# "may" (the verb), "march" (the noun) and "august" (the adjective) are not, and not followed by a
+# capitalised word, which makes it a first name ("since June Carter …", "after Jan Egeland …",
+# "after May Day", "before March Madness").
+_PLAIN = sorted((m for m in _MONTHS if m not in ("may", "march", "august")), key=len, reverse=True)
+_LONE_MONTH = r"\b(?:(?-i:May|March|August)|" + "|".join(_PLAIN) + r")" + _END + r"(?!\s+(?-i:[A-Z]))"
 _DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?(?!\d)"
 _YEAR = r"(?:19|20)\d\d(?!\d)"
 # One date as a news question writes it: 2024-11-25, Nov 25(, 2024), 25 November (2024), November 2024.
 _DATE = (
     rf"(?:\d{{4}}-\d\d-\d\d|{_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?|{_DAY}\s+(?:of\s+)?{_MONTH}(?:,?\s+{_YEAR})?"
-    rf"|{_MONTH}(?:\s+{_YEAR})?|{_YEAR})"
+    rf"|{_MONTH}\s+{_YEAR}|{_LONE_MONTH}|{_YEAR})"
 )
 _D = rf"(?:the\s+)?({_DATE})"
 _SPANS = [  # (pattern, which bounds its dates give)

@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from rag.timeline import Bounds, newer_in_story, stale_note, timeline_query
+from rag.timeline import Bounds, DayRef, newer_in_story, stale_note, timeline_query
 from rag.types import Answer, Citation, Hit
 
 STORY_START, STORY_END = date(2024, 11, 20), date(2024, 11, 27)
@@ -70,6 +70,47 @@ def test_questions_about_change_or_sequence_are_timeline_questions(question: str
 )
 def test_ordinary_questions_stay_ordinary(question: str) -> None:
     assert timeline_query(question) is None
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # A word that starts with a month's name (#32): no word boundary read "Mayor" as "May".
+        "What did the union say after Mayor Adams announced the cuts?",
+        "What did the markets do since Janet Yellen spoke?",
+        "What did the residents say after Marine units landed?",
+        "What did the coach say after Junior signed?",
+        "What did the lawyers argue before Decision Day?",
+        "What did the fans say since Novak Djokovic retired?",
+        "What did Trump say after Mar-a-Lago hosted the talks?",
+        # A month alone that is a first name, a holiday or a common word.
+        "What did the band do after June Carter died?",
+        "What did the envoy say after Jan Egeland visited Gaza?",
+        "What did the workers do after May Day?",
+        "What did police say after the march?",
+        "What did the senator say before may be a turning point?",
+    ],
+)
+def test_words_that_start_like_a_month_give_no_dates(question: str) -> None:
+    assert timeline_query(question) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "bounds"),
+    [
+        ("What did the union say after May 5?", Bounds(start=DayRef(5, 5, None), start_after=True)),
+        ("What did the union say since May?", Bounds(start=DayRef(5, None, None))),
+        ("What did the union say between May and June?", Bounds(DayRef(5, None, None), DayRef(6, None, None))),
+        ("What did the union say since Jan. about the talks?", Bounds(start=DayRef(1, None, None))),
+        ("What did the union say since november?", Bounds(start=DayRef(11, None, None))),
+        ("What did the union say after Mar 3?", Bounds(start=DayRef(3, 3, None), start_after=True)),
+        ("What did the union say until Sept. 3, 2024?", Bounds(end=DayRef(9, 3, 2024))),
+    ],
+)
+def test_months_as_dates_still_bound_the_timeline(question: str, bounds: Bounds) -> None:
+    found = timeline_query(question)
+    assert found is not None and found.topic.startswith("the union say")
+    assert found.bounds == bounds
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ and leaves out anything that needs the page structure (HTML is handled in ``load
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 
 from dateutil import parser as dateparser
 
@@ -45,6 +45,7 @@ _CAPTION_RE = re.compile(
 )
 _TIME_RE = re.compile(r"\b\d{1,2}[h:]\d{2}(?::\d{2})?\b")
 _DATEISH_RE = re.compile(r"\d{4}|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.I)
+_DEFAULTS = (datetime(1904, 1, 1), datetime(1908, 2, 2))  # leap years: "Feb 29" reads in both
 
 
 def normalize_space(text: str) -> str:
@@ -59,7 +60,15 @@ def normalize_space(text: str) -> str:
 
 
 def parse_date(value: str) -> date | None:
-    """Parse a publication date written in a common news format; None when it is not one."""
+    """Parse a publication date written in a common news format; None when it is not one.
+
+    Only what the text states is read: a date whose year is not written out in four digits
+    ("May 5", "Tuesday, Nov. 19", "June 12-13", where the 13 would be read as 2013) is None, as is
+    a year alone, rather than a day taken from today's date. A month and year with no day
+    ("November 2024") is the 1st of that month: callers sort, window and filter by the date,
+    and the 1st keeps the article in its month without dating it after a question asked later
+    that month. Guessing the year from the article's other dates is left to the caller.
+    """
     value = value.strip()
     if not value or len(value) > 60 or not _DATEISH_RE.search(value):
         return None
@@ -68,9 +77,20 @@ def parse_date(value: str) -> date | None:
         return date.fromisoformat(value[:10])
     except ValueError:
         pass
+    # dateutil fills what the text leaves out from ``default``: two defaults that differ in
+    # every field tell the fields written from the filled ones.
+    first, second = (_dateutil(value, default) for default in _DEFAULTS)
+    if first is None or second is None:
+        return None
+    if first.year != second.year or first.month != second.month or str(first.year) not in value:
+        return None
+    return first if first.day == second.day else first.replace(day=1)
+
+
+def _dateutil(value: str, default: datetime) -> date | None:
     try:
         # Day-first: most non-US outlets write 22/11/2024; dateutil still reads 11/22/2024.
-        parsed = dateparser.parse(value, dayfirst=True, fuzzy=False)
+        parsed = dateparser.parse(value, dayfirst=True, fuzzy=False, default=default)
     except (ValueError, OverflowError, TypeError):
         return None
     if parsed is None or not 1900 <= parsed.year <= 2100:

@@ -169,10 +169,38 @@ def test_discover_reports_missing_and_unsupported_paths(tmp_path: Path) -> None:
         ("Nov. 26, 2024", date(2024, 11, 26)),
         ("Politics", None),
         ("ICARO Media Group", None),
+        ("Tuesday, July 21, 2020", date(2020, 7, 21)),
+        ("Feb 29, 2024", date(2024, 2, 29)),
     ],
 )
 def test_parse_date(text: str, expected: date | None) -> None:
     assert parse_date(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # No year written: unknown, not this year (#32).
+        ("May 5", None),
+        ("Nov. 22", None),
+        ("Tuesday, Jan. 14", None),
+        ("March", None),
+        ("June 12-13", None),  # not 2013
+        ("1. January 6", None),  # not 2006
+        ("2025", None),  # a year alone is no day
+        # A month and year: the 1st, not today's day of the month.
+        ("November 2024", date(2024, 11, 1)),
+        ("Feb 2024", date(2024, 2, 1)),
+    ],
+)
+def test_parse_date_reads_only_what_the_text_gives(text: str, expected: date | None) -> None:
+    assert parse_date(text) == expected
+
+
+def test_a_header_date_without_a_year_leaves_the_article_undated() -> None:
+    text, found = clean_article("NBA Cup", "Tuesday, Nov. 19\nThe Knicks beat the Celtics on Tuesday.")
+    assert found is None
+    assert text.startswith("Tuesday, Nov. 19")  # kept as text: it was not read as the date
 
 
 def test_cookie_and_ad_feedback_lines_are_removed() -> None:

@@ -164,7 +164,7 @@ class AnswerEngine:
         question = clean_question(question, self.max_question_chars)
         if self._count() == 0:
             raise EmptyIndexError()
-        search_query = standalone_question(question, history)
+        search_query = standalone_question(question, history, self._embedder)
         k = top_k or self.top_k
         asks_timeline = timeline_query(search_query) if self.timeline_max_points else None
         if asks_timeline is not None:

@@ -2,9 +2,11 @@
 
 Removes what scrapers leave around an article body: the headline and photo captions repeated
 several times, agency caption credits, lone layout tokens ("TT"), cookie/consent lines, ad
-feedback forms, newsletter and "related" blocks, and opinion disclaimers. Also finds a
-publication date written on its own line near the top. It works line by line on plain text
-and leaves out anything that needs the page structure (HTML is handled in ``load``).
+feedback forms, newsletter and "related" blocks, and opinion disclaimers: a boilerplate phrase
+counts where it opens a sentence or clause, not quoted or inside a news sentence, and a news
+paragraph ending in such a footer is cut where the footer starts. Also finds a publication
+date written on its own line near the top. It works line by line on plain text and leaves out
+anything that needs the page structure (HTML is handled in ``load``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from datetime import date, datetime
 
 from dateutil import parser as dateparser
 
-_BOILERPLATE = [
+# Phrases that mark boilerplate wherever they open a sentence or clause (``_without_boilerplate``).
+_PHRASES = [
     r"how relevant is this ad to you",
     r"video player was slow to load",
     r"ad (?:froze|never loaded|was repetitive)",
@@ -27,6 +30,9 @@ _BOILERPLATE = [
     r"subscribe (?:now|today) (?:to|for)",
     r"already a subscriber",
     r"the views expressed in this article do not (?:necessarily )?reflect",
+]
+# Whole lines, or their start or end, that are boilerplate.
+_LINES = [
     r"^advertisement$",
     r"^related(?: articles| stories| content)?:?$",
     r"^read more:?$",
@@ -36,7 +42,15 @@ _BOILERPLATE = [
     r"^copyright \d{4}",
     r"all rights reserved\.?$",
 ]
-_BOILERPLATE_RE = re.compile("|".join(f"(?:{p})" for p in _BOILERPLATE), re.IGNORECASE)
+_PHRASE_RE = re.compile(r"\b(?:" + "|".join(f"(?:{p})" for p in _PHRASES) + r")", re.IGNORECASE)
+_LINE_RE = re.compile("|".join(f"(?:{p})" for p in _LINES), re.IGNORECASE)
+# What comes before a phrase that opens a sentence or clause: nothing, list markers, punctuation,
+# a capitalised word ("SUPPORT JOURNALISM:", "Try 6 Free Issues Sign up for …") or a joining word
+# ("Read more on Ford and sign up …"). A lowercase word or a possessive before it ("its cookie
+# policy", "Meta's cookie policy") makes the phrase part of a sentence that mentions it.
+_OPENER_RE = re.compile(r"(?:^|[.!?:;,(\[•*#–—&-][\"'”’)\]]*|\b(?i:and|or|can|please)|\b[A-Z]\w*)\s*$")
+_QUOTES = "\"'“‘«"
+_SENTENCE_END_RE = re.compile(r"[.!?:;][\"'”’)\]]*\s+")
 # A photo caption ends with an agency credit in parentheses: "... Oct. 22, 2024. (AP)".
 _CAPTION_RE = re.compile(
     r"\((?:AP|AFP|Reuters|EPA|Getty Images|Getty|Xinhua|Anadolu|SPA|WAFA|File photo)"
@@ -98,6 +112,31 @@ def _dateutil(value: str, default: datetime) -> date | None:
     return parsed.date()
 
 
+def _without_boilerplate(line: str) -> str:
+    """``line`` less its boilerplate: "" for a boilerplate line, and a paragraph that ends in a
+    footer ("… You can reach her at kwebb@pbdailynews.com. Subscribe today to support our
+    journalism.") cut where the footer's sentence starts.
+
+    A phrase counts only where it opens a sentence or clause, unquoted: a news sentence that
+    mentions it ("a banner reading \"We use cookies\" breaches the law", "Meta changed its cookie
+    policy") is kept. When the footer is most of the line, the whole line goes: what comes before
+    it is the footer's own lead-in ("Want this news roundup in your inbox every night?").
+    """
+    if _LINE_RE.search(line):
+        return ""
+    for m in _PHRASE_RE.finditer(line):
+        before = line[: m.start()]
+        if before.endswith(tuple(_QUOTES)) or not _OPENER_RE.search(before):
+            continue
+        ends = list(_SENTENCE_END_RE.finditer(before))
+        while ends and ends[-1].group()[0] in "?:":  # the footer's lead-in: "Want this in your inbox?"
+            ends.pop()
+        start = ends[-1].end() if ends else 0
+        kept = line[:start].strip()
+        return kept if len(kept.split()) > len(line[start:].split()) else ""
+    return line
+
+
 def _key(line: str) -> str:
     return re.sub(r"\W+", " ", line).strip().lower()
 
@@ -123,7 +162,8 @@ def clean_article(title: str, body: str) -> tuple[str, date | None]:
         seen.add(key)
         if len(line) <= 3 and not line[0].isdigit():
             continue  # layout tokens such as "TT"
-        if _BOILERPLATE_RE.search(line) or _CAPTION_RE.search(line):
+        line = _without_boilerplate(line)
+        if not line or _CAPTION_RE.search(line):
             continue
         if found_date is None and n < 12 and len(line) <= 40:
             parsed = parse_date(line)

@@ -210,3 +210,39 @@ def test_cookie_and_ad_feedback_lines_are_removed() -> None:
     )
     text, _ = clean_article("Budget passes", body)
     assert text == "The council approved the budget on Monday."
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # A news sentence that mentions a boilerplate phrase (#32): only a whole line of it goes.
+        'The court ruled that a banner reading "We use cookies" breached privacy law, the regulator said.',
+        'Readers were told to "Subscribe now for full access" on every page, the lawsuit says.',
+        "Meta changed its cookie policy after the ruling, the company said on Tuesday.",
+        "Biden warned that an invasion was virtually certain once the ground had frozen in February.",  # "ad froze"
+    ],
+)
+def test_a_news_sentence_mentioning_a_boilerplate_phrase_is_kept(line: str) -> None:
+    text, _ = clean_article("Privacy ruling", f"{line}\nThe fine was 2 million euros.")
+    assert text == f"{line}\nThe fine was 2 million euros."
+
+
+@pytest.mark.parametrize(
+    ("line", "kept"),
+    [
+        ("We use cookies to improve your experience. By continuing you accept our terms.", ""),
+        ("[ Subscribe now for even more great Wolverines coverage! ]", ""),
+        ("SUPPORT JOURNALISM: Subscribe today to get access to all of our coverage", ""),
+        ("Want this news roundup in your inbox every night? Sign up for the OnPolitics newsletter here.", ""),
+        ("Read more on Ford and sign up for our autos newsletter.", ""),
+        # A paragraph that ends in a footer keeps what comes before it.
+        (
+            "Police said the suspect fled on foot toward the river before officers arrived. "
+            "Sign up for our newsletter.",
+            "Police said the suspect fled on foot toward the river before officers arrived.",
+        ),
+    ],
+)
+def test_boilerplate_lines_go_and_footers_are_cut(line: str, kept: str) -> None:
+    text, _ = clean_article("Privacy ruling", f"{line}\nThe fine was 2 million euros.")
+    assert text == (f"{kept}\n" if kept else "") + "The fine was 2 million euros."

@@ -7,7 +7,10 @@ grammar alone (no model call):
 
 - two questions joined by "and" before a question word ("…, and which official …");
 - a list after a colon ("Which two officials are named: the president Putin phoned, and the
-  head of the delegation?"): each item with the words before the colon;
+  head of the delegation?"): each item with the words before the colon. Only a list of things
+  described, each to be looked up: a list of names ("Which teams are playing in the final:
+  Spain and England?") offers the answer or the options, and is asked as one question; nor is
+  a colon with no space after it ("https://…", "10:30") punctuation;
 - in a question that asks for several ("Who are …"), two capitalised words joined by "and"
   before what they qualify ("the Israeli and Russian foreign ministers"): the question once
   with each. ("Did Israel and Lebanon exchange drafts?" is one question and stays whole.)
@@ -27,12 +30,12 @@ from dataclasses import replace
 from functools import partial
 
 from rag.generate.prompt import REFUSAL_TEXT, short_answer
-from rag.text import MARKER_RE
+from rag.text import MARKER_RE, STOPWORDS, WORD_RE
 from rag.types import Answer, Hit
 
 _WH = r"(?:who|whom|whose|which|what|where|when|why|how)"
 _JOINED_RE = re.compile(rf",?\s+and\s+(?={_WH}\b)", re.IGNORECASE)
-_LIST_RE = re.compile(r"^(?P<head>[^:]{3,}):\s*(?P<items>.+)$")
+_LIST_RE = re.compile(r"^(?P<head>[^:]{3,}):\s+(?P<items>.+)$")
 _ITEMS_RE = re.compile(r",\s*and\s+|\s+and\s+|;\s*|,\s*(?=the\s)", re.IGNORECASE)
 _PAIR_RE = re.compile(r"\b([A-Z][\w'-]+)\s+and\s+([A-Z][\w'-]+)\s+(?=[a-z])")
 _PLURAL_RE = re.compile(rf"^{_WH}\b.*\b(?:are|were)\b", re.IGNORECASE)  # "Who are the …": asks for several
@@ -48,15 +51,21 @@ def parts(question: str) -> list[str]:
     listed = _LIST_RE.match(q)
     if listed:
         head = _LEAD_RE.sub("", listed.group("head")).strip()
-        items = [i.strip(" ,;?") for i in _ITEMS_RE.split(listed.group("items"))]
-        if len([i for i in items if i]) > 1:
-            return _kept([f"{head} {i}" for i in items if i], q)
+        items = [i.strip(" ,;?") for i in _ITEMS_RE.split(listed.group("items")) if i.strip(" ,;?")]
+        if len(items) > 1 and all(_describes(i) for i in items):
+            return _kept([f"{head} {i}" for i in items], q)
     pair = _PAIR_RE.search(q)
     if pair and _PLURAL_RE.search(q[: pair.start()]) and pair.group(1).lower() != pair.group(2).lower():
         one = q[: pair.start()] + pair.group(1) + " " + q[pair.end() :]
         two = q[: pair.start()] + pair.group(2) + " " + q[pair.end() :]
         return _kept([one, two], q)
     return [q]
+
+
+def _describes(item: str) -> bool:
+    """Whether a listed item describes something (a lowercase word beyond the stop words: "the
+    head of the delegation") rather than naming it ("Spain", "the Bank of England", "2024")."""
+    return any(w[0].islower() and w.lower() not in STOPWORDS for w in WORD_RE.findall(item))
 
 
 def _kept(found: list[str], question: str) -> list[str]:

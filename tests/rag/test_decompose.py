@@ -54,6 +54,11 @@ def test_two_part_questions_are_split(question: str, expected: list[str]) -> Non
         "Russia, Iran and Türkiye backed a political solution focused on which body?",
         "Who won, and why?",  # a part too short to search by
         "What did Procter and Gamble report?",
+        # A colon before names: the answer or its options, not things to look up one by one (#32).
+        "Which teams are playing in the final: Spain and England?",
+        "Which banks raised rates this week: the Bank of England and the Fed?",
+        # A colon that is not punctuation.
+        'Which two countries backed the plan for <a href="https://example.com/tag">Israel and Palestine</a>?',
     ],
 )
 def test_one_part_questions_stay_whole(question: str) -> None:

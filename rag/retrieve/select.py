@@ -78,8 +78,10 @@ def select_context(question: str, hits: Sequence[Hit], budget: int, count: Count
     for j in order:
         if j in chosen:
             continue
-        if not take(j) and used >= budget - 8:
-            break
+        if not take(j):  # no room for it: nor for its neighbours, which are context for it alone
+            if used >= budget - 8:
+                break
+            continue
         h, i, _ = sentences[j]
         for neighbour in (i + 1, i - 1):  # context for the sentence, if there is room
             k = index.get((h, neighbour))

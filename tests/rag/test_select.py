@@ -52,3 +52,14 @@ def test_skipped_text_is_marked_and_metadata_kept() -> None:
 
 def test_nothing_in_nothing_out() -> None:
     assert select_context("anything", [], 500, words) == []
+
+
+def test_neighbours_come_only_with_a_sentence_that_was_selected() -> None:
+    # The best sentence is too long for the budget: its short neighbours are context for nothing
+    # and must not take the room the next best sentence needs (#32).
+    long = "The Mekong dam at Luang Prabang " + " ".join(f"step{i}" for i in range(60)) + " will open soon."
+    top = Hit("a:0", f"Filler one here. {long} Filler two here.", "Dam works", "a.txt")
+    chosen = select_context("When did the Mekong dam at Luang Prabang open?", [top, ANSWER], 32, words)
+    texts = " ".join(h.text for h in chosen)
+    assert "Filler" not in texts
+    assert "opened on Friday" in texts

@@ -9,7 +9,8 @@ sample set and RealTimeQA (docs/EVALS.md):
   every content word is already in the question. Yes/no answers and answers to "A or B"
   questions are exempt: there the answer's words are meant to come from the question.
 - a number the model read nowhere: a figure in the first sentence that is in none of the
-  passages it was given (nor their headlines or dates), as digits or as a number word.
+  passages it was given (nor their headlines or dates), as digits or as a number word, with
+  its fraction where one is spelled out ("three and a half percent" is 3.5, "a quarter" 0.25).
 
 ``non_answer`` names the reason, or returns "" when the sentence may stand. It does not
 judge whether a grounded answer is right (a name taken from the passages in the wrong role
@@ -34,6 +35,13 @@ _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "sev
 _COMPOUND_RE = re.compile(
     rf"\b({'|'.join(_TENS)})[- ]({'|'.join(_NUMBER_WORDS[1:10])})\b", re.IGNORECASE
 )  # "twenty-five"
+_WHOLE = rf"\d+|(?:{'|'.join(_TENS)})(?:[- ](?:{'|'.join(_NUMBER_WORDS[1:10])}))?|{'|'.join(_NUMBER_WORDS)}"
+# "three and a half", "2 and a quarter", "twenty-one and three quarters", "a quarter", "half a".
+_FRACTION_RE = re.compile(
+    rf"\b(?:({_WHOLE})[- ]and[- ])?(a|one|three)[- ](half|quarters?)\b|\b(half)[- ]an?\b", re.IGNORECASE
+)
+_FRACTIONS = {("a", "half"): 0.5, ("one", "half"): 0.5, ("a", "quarter"): 0.25, ("one", "quarter"): 0.25}
+_FRACTIONS[("three", "quarters")] = 0.75
 
 
 def first_sentence(answer: str) -> str:
@@ -81,6 +89,10 @@ def _trimmed(number: str) -> str:
 
 def _numbers(text: str) -> set[str]:
     out = {str(_TENS[t.lower()] + _NUMBER_WORDS.index(u.lower())) for t, u in _COMPOUND_RE.findall(text)}
+    for whole, count, part, half in _FRACTION_RE.findall(text):
+        fraction = 0.5 if half else _FRACTIONS.get((count.lower(), part.lower()))
+        if fraction is not None:
+            out.add(_trimmed(f"{_whole(whole) + fraction:.2f}"))
     for word in WORD_RE.findall(text):
         if word[0].isdigit():
             plain = word.replace(",", "")
@@ -93,3 +105,13 @@ def _numbers(text: str) -> set[str]:
             elif low in _NUMBER_WORDS:
                 out.add(str(_NUMBER_WORDS.index(low)))
     return out
+
+
+def _whole(word: str) -> int:
+    """The value of a whole number as ``_WHOLE`` reads it: "3", "three", "twenty-one"; 0 for ""."""
+    if not word or word.isdigit():
+        return int(word or 0)
+    tens, _, unit = word.lower().replace("-", " ").partition(" ")
+    if tens in _TENS:
+        return _TENS[tens] + (_NUMBER_WORDS.index(unit) if unit else 0)
+    return _NUMBER_WORDS.index(tens)

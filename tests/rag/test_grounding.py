@@ -69,3 +69,31 @@ def test_a_shorter_number_inside_a_longer_one_does_not_count() -> None:
 def test_first_sentence_is_the_first_line_without_markers() -> None:
     assert first_sentence("Qatar [1]\nQatar suspended its role [1].") == "Qatar"
     assert first_sentence("The truce lasts 60 days [1]. It starts now [2].") == "The truce lasts 60 days."
+
+
+@pytest.mark.parametrize(
+    ("sentence", "text"),
+    [
+        # A fraction spelled out after a number (#32): "3.5 percent" was in none of the passages.
+        ("3.5 percent", "Inflation rose three and a half percent in March."),
+        ("2.25 million", "Some two and a quarter million people voted."),
+        ("21.75 points", "The index fell twenty-one and three quarters points."),
+        ("1.5 hours", "The meeting lasted 1 and a half hours."),
+        ("0.25 percentage points", "The bank cut its rate by a quarter percentage point."),
+        ("0.5 percent", "Prices rose half a percent."),
+    ],
+)
+def test_spelled_out_fractions_are_read(sentence: str, text: str) -> None:
+    assert unread_numbers(sentence, [hit(text, published_at="")]) == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "text"),
+    [
+        ("4.5 percent", "Inflation rose three and a half percent in March."),
+        ("3.25 percent", "Inflation rose three and a half percent in March."),
+        ("0.75 points", "The bank cut its rate by a quarter point."),
+    ],
+)
+def test_a_wrong_fraction_is_still_unread(sentence: str, text: str) -> None:
+    assert unread_numbers(sentence, [hit(text, published_at="")]) == [sentence.split()[0]]

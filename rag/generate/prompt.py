@@ -8,8 +8,8 @@ current question, answers only (their passages are not repeated, to save prompt 
 Article text, questions and history are data: chat-template control tokens in them are
 defused, so an article cannot open a fake system turn, and sentences in passages that give
 the model orders ("ignore previous instructions", "Note to AI assistants: …") are replaced
-(``rag.generate.injection`` decides which). Also knows what a refusal from the
-model looks like. It does not select passages.
+(``rag.generate.injection`` decides which). What a refusal from the model looks like is
+``rag.generate.refusal`` (re-exported here). It does not select passages.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from rag.generate.injection import model_addressed_spans
+from rag.generate.refusal import is_refusal as is_refusal  # what a refusal looks like: there
 from rag.types import Hit
 
 SYSTEM = (
@@ -32,16 +33,6 @@ SYSTEM = (
 LABEL_RE = re.compile(r"\s*(?:\*\*)?answer\s*:\s*(?:\*\*)?[ \t]*", re.IGNORECASE)
 _LABEL_MAX = 16
 REFUSAL_TEXT = "The articles don't say: none of the ingested articles answers this question."
-
-_REFUSAL_RE = re.compile(
-    r"^\W*(?:i (?:do not|don't|cannot|can't) (?:know|answer|tell)|unknown\b|no answer)"
-    r"|\b(?:passages?|articles?|context|sources?|text)\s+(?:do|does|did)\s*(?:not|n't)\s+"
-    r"(?:contain|mention|say|provide|specify|include|state|give)"
-    r"|\bnot (?:mentioned|stated|specified|provided|given|found) in the (?:passages?|articles?|context|sources?)"
-    r"|\b(?:no|not enough) information (?:about|on|in|regarding|to)"
-    r"|\bcannot be determined|\bunable to (?:answer|determine)",
-    re.IGNORECASE,
-)
 
 
 @dataclass
@@ -177,9 +168,3 @@ def short_answer(text: str) -> str:
 
     first = text.strip().split("\n", 1)[0]
     return MARKER_RE.sub("", first).strip().rstrip(".").strip()
-
-
-def is_refusal(text: str) -> bool:
-    """Whether the model said the passages do not hold the answer."""
-    head = text.strip()[:200]
-    return not head or bool(_REFUSAL_RE.search(head))

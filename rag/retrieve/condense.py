@@ -15,8 +15,10 @@ A question is a follow-up when it (in this order):
   ("Did Biden sign it?") never means its own clause's subject, so it points back unless a
   clause boundary ("that", "when", a comma…) stands between it and a name ("the university
   that tried to expel her"). "this/these <noun>" and "that" after a preposition ("on that
-  ruling") point back; time phrases ("this year", "these days"), existential "there" ("were
-  there") and "that" after a noun or verb ("the bill that…", "said that…") point at nothing;
+  ruling") point back, unless "this <noun>" stands in a statement that sets up the question
+  ("A thief stole this item. What was it?"); time phrases ("this year", "these days"),
+  existential "there" ("were there"), "it" that stands for what follows ("make it illegal to…")
+  and "that" after a noun or verb ("the bill that…", "said that…") point at nothing;
 - is only a few words long and names nothing ("When?", "How many died?");
 - with an embedder, names nothing and is close in meaning to the previous question (cosine
   >= ``CLOSE``): "What were the terms of the deal?" after a question about a trade deal.
@@ -26,9 +28,10 @@ consecutive RealTimeQA questions (nearly all switches): docs/EVALS.md, issue #32
 
 Rules and one optional embedding, not a model call: asking the local 1.5B model to rewrite
 the question would add seconds to every follow-up on 2 CPU cores. It does not resolve which
-earlier thing a pronoun means, nor tell names from capitalised common words beyond the first
-word of a sentence; the answer prompt still carries the earlier turns, so the model reads
-the follow-up in its conversation.
+earlier thing a pronoun means, tell names from other capitalised words, or see a follow-up
+that names its own subject and points at nothing ("How did Denmark respond?" after a question
+about Greenland); the answer prompt still carries the earlier turns, so the model reads the
+follow-up in its conversation.
 """
 
 from __future__ import annotations
@@ -91,14 +94,16 @@ def _base(token: str) -> str:
 def _named_at(tokens: list[str]) -> list[int]:
     """Where the question names something of its own: a name, a "which <noun>" or an "a <noun>" phrase.
 
-    A capitalised word counts unless it opens a sentence (acronyms such as "EU" always count).
+    A capitalised word counts unless it opens a sentence, where it counts only as the start of a
+    noun phrase ("British doctors say…", "Netflix says…"; not "Tell me…") or as an acronym ("EU").
     """
     at: list[int] = []
     for i, token in enumerate(tokens):
         base = _base(token)
         opens = i == 0 or tokens[i - 1] in (".", "?", "!", ":")
         capitalised = token[:1].isupper() and base not in _FUNCTION and base not in _TIME and base != "i"
-        if capitalised and (not opens or token[:2].isupper()):
+        then = _word(tokens, i + 1)
+        if capitalised and (not opens or token[:2].isupper() or (then and then not in _FUNCTION)):
             at.append(i)
         nxt = _word(tokens, i + 1)
         # "Which company said it…" names what "it" is; in "What party does he lead?" the phrase
@@ -128,14 +133,21 @@ def _is_object(prev: str, nxt: str) -> bool:
 def _points_back(tokens: list[str], i: int, named: list[int]) -> bool:
     """Whether token ``i`` is a pronoun or pointer for something the question does not name."""
     word, prev, nxt = _base(tokens[i]), _word(tokens, i - 1), _word(tokens, i + 1)
-    if word in _OBJECT or (word == "her" and (not nxt or nxt in _FUNCTION)) or (word == "it" and _is_object(prev, nxt)):
+    extraposed = bool(prev) and prev not in _FUNCTION and _word(tokens, i + 2) in ("to", "for", "that")
+    if word == "it" and extraposed and nxt and nxt not in _FUNCTION:
+        return False  # "make it illegal for…", "find it hard to…": "it" stands for what follows
+    possessive_her = bool(nxt) and (nxt not in _FUNCTION or nxt == "own")
+    if word in _OBJECT or (word == "her" and not possessive_her) or (word == "it" and _is_object(prev, nxt)):
         # An object is never its own clause's subject: "Did Biden sign it?" points back, while
         # "the university that tried to expel her" may mean a woman named before "that".
         return not any(j < i and _BOUNDARY & {_base(t) for t in tokens[j + 1 : i]} for j in named)
     if word in _SUBJECT or word in _POSSESSIVE or word in ("her", "it"):
         return not named
     if word in ("this", "these", "those"):
-        return nxt not in _TIME
+        # "this item" in a statement that sets up the question ("A thief stole this item from a
+        # palace. What was it?") is the question's own; in the question itself it points back.
+        statement = next((t for t in tokens[i:] if t in (".", "?", "!")), "?") == "."
+        return nxt not in _TIME and not (statement and named and bool(nxt) and nxt not in _FUNCTION)
     if word == "that":
         ends = i + 1 == len(tokens) or tokens[i + 1] in ("?", ".", "!")
         return ends or (prev in _FUNCTION and prev not in ("so", "such", "now"))

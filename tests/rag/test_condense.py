@@ -72,6 +72,10 @@ def test_blank_questions_in_the_history_are_harmless() -> None:
         "Is it true that Apple will make iPhones in India?",  # "it" points at nothing
         "Who won Wimbledon?",  # short, but names its subject
         "Where did President Donald Trump declare a national emergency this week?",
+        "Why did Chloe Kelly get her own Barbie doll?",  # "her own" is hers
+        "British doctors say parents should stop doing what to their children?",  # a subject opens it
+        "The Welsh government wants to make it illegal for politicians to do what?",  # "it" is what follows
+        "A thief stole this one-of-a-kind item from a palace. What was it?",  # "this item" is set up here
     ],
 )
 def test_a_question_that_names_its_own_subject_is_not_a_follow_up(question: str) -> None:
@@ -105,7 +109,10 @@ def test_with_an_embedder_a_question_close_to_the_last_topic_is_a_follow_up(fake
 
 
 def test_the_labelled_pairs_are_told_apart() -> None:
-    """tests/data/follow_ups.jsonl: 64 chat-style pairs (before #32: 38 right, 21 of the 32 switches taken for follow-ups)."""
+    """tests/data/follow_ups.jsonl: 64 chat-style pairs.
+
+    Before #32: 38 right, 21 of the 32 switches taken for follow-ups.
+    """
     rows = [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line.strip()]
     wrong = [r["question"] for r in rows if is_follow_up(r["question"]) != r["follow_up"]]
     switches_wrong = [r["question"] for r in rows if not r["follow_up"] and is_follow_up(r["question"])]

@@ -25,7 +25,8 @@ ITEMS = [
 @pytest.fixture(scope="module")
 def results(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("replay")
-    run_config(ITEMS, [SAMPLES_DIR], tmp / "out", RunConfig("x", {}), load_settings(backend="extractive"), tmp / "c")
+    checked = RunConfig("x", {"check_asked": True})  # off by default since issue #32; on here to be replayed
+    run_config(ITEMS, [SAMPLES_DIR], tmp / "out", checked, load_settings(backend="extractive"), tmp / "c")
     return tmp / "out"
 
 

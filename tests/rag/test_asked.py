@@ -102,3 +102,65 @@ def test_a_role_the_passages_never_name_for_that_owner_is_flagged(question: str,
 )
 def test_other_question_shapes_are_not_judged(question: str) -> None:
     assert unmentioned(question, [hit("Qatar suspended its mediation role.")], []) == ""
+
+
+# Issue #32: the role check refused right answers written the way news writes them.
+@pytest.mark.parametrize(
+    ("question", "text"),
+    [
+        ("Who is the mayor of New York City?", "New York Mayor Eric Adams said the city would appeal."),
+        ("Who is the mayor of New York City?", "Mayor Eric Adams of New York said the city would appeal."),
+        ("Who is the CEO of OpenAI?", "OpenAI chief Sam Altman said the company would comply."),
+        ("Who is the CEO of OpenAI?", "The head of OpenAI, Sam Altman, testified."),
+        ("Who is the leader of Hezbollah?", "Hezbollah chief Naim Qassem spoke in a video address."),
+        ("Who is South Korea's president?", "South Korean President Yoon Suk-yeol told officials to spare no effort."),
+        ("Who is China's president?", "Chinese President Xi Jinping will visit Russia."),
+        ("Who is the governor of California?", "California Gov. Gavin Newsom declared a state of emergency."),
+        ("Who is the president of the International Olympic Committee?", "IOC President Kirsty Coventry spoke."),
+        ("Who is the head of the UN?", "UN Secretary-General Antonio Guterres called for a ceasefire."),
+        ("Who is Britain's defence minister?", "British Defence Secretary John Healey visited Kyiv."),
+    ],
+)
+def test_a_role_written_as_news_writes_it_passes(question: str, text: str) -> None:
+    assert unmentioned(question, [hit(text)], []) == ""
+
+
+def test_a_bare_title_does_not_stand_for_an_owner_named_elsewhere() -> None:
+    # "Prime Minister Benjamin Netanyahu" in a passage that mentions Lebanon is still not Lebanon's
+    text = "Prime Minister Benjamin Netanyahu faces pressure from residents evacuated from Lebanon's south."
+    why = unmentioned("Who is Lebanon's prime minister?", [hit(text)], [])
+    assert why == "no passage names Lebanon's prime minister"
+
+
+# Issue #32: a count with its noun left out ("At least 95 were killed") refused the right number.
+@pytest.mark.parametrize(
+    ("question", "text"),
+    [
+        ("How many people were killed?", "At least 95 were killed in the attack."),
+        ("How many people were killed?", "95 were killed."),
+        ("How many people were killed in the strike?", "The strike killed more than 95, officials said."),
+        ("How many people were killed?", "At least 95 Palestinians were killed."),
+        ("How many people died?", "The death toll rose to 95."),
+        ("How many golds did he win?", "He is famous for winning five as he swept the speed skating events."),
+    ],
+)
+def test_a_count_with_its_noun_left_out_passes(question: str, text: str) -> None:
+    assert unmentioned(question, [hit(text)], [hit(text)]) == ""
+
+
+def test_a_number_that_counts_another_noun_is_still_not_the_count_asked() -> None:
+    # the noun may be left out, but "100 civilians" counts civilians, not fighters
+    text = "At least 100 civilians were killed, the ministry said."
+    question = "How many fighters were killed?"
+    assert unmentioned(question, [hit(text)], [hit(text)]) == "the passages it cites never mention fighters"
+
+
+def test_the_check_is_off_by_default() -> None:
+    # issue #32: right in 24 of its 31 firings on RealTimeQA sentences (docs/EVALS.md), under the 0.9 asked of it
+    from rag.factory import make_checks
+    from rag.settings import Settings
+    from rag.verify.checks import AskedCheck, default_checks
+
+    assert not Settings().check_asked
+    assert not any(isinstance(c, AskedCheck) for c in [*make_checks(Settings()), *default_checks()])
+    assert any(isinstance(c, AskedCheck) for c in make_checks(Settings(check_asked=True)))

@@ -138,11 +138,10 @@ class Settings(BaseSettings):
         "that is in none of the passages (rag.verify.grounding).",
     )
     check_asked: bool = Field(
-        False,
+        True,
         description="Refuse when the question asks about something its passages never mention: what a "
-        "'how many' question counts, or the role in 'Who is X's <role>?' (rag.verify.asked). Off by default: "
-        "on RealTimeQA it was right in 24 of its 31 firings; the other 7 refused passages that state the "
-        "answer (issue #32).",
+        "'how many' question counts, or the role in 'Who is X's <role>?' (rag.verify.asked). On RealTimeQA "
+        "news it was right in 24 of its 31 firings (issue #32, docs/EVALS.md).",
     )
     min_answer_confidence: float = Field(
         0.209,

@@ -11,8 +11,8 @@ Optional checks (chosen by ``rag.factory.make_checks`` from settings):
 
 - ``GroundingCheck`` (``CHECK_ANSWERS``): the first sentence restates the question or gives a
   number no passage holds (``rag.verify.grounding``);
-- ``AskedCheck`` (``CHECK_ASKED``, off by default): the question asks about something its
-  passages never mention (``rag.verify.asked``);
+- ``AskedCheck`` (``CHECK_ASKED``): the question asks about something its passages never
+  mention (``rag.verify.asked``);
 - ``ConfidenceCheck`` (``MIN_ANSWER_CONFIDENCE``): the model gave its short answer a low
   probability (``rag.verify.confidence``).
 
@@ -118,8 +118,8 @@ def judge(
 
 
 def default_checks() -> list[AnswerCheck]:
-    """The checks on by default: ``CHECK_ANSWERS`` (``CHECK_ASKED`` is off by default since issue #32)."""
-    return [GroundingCheck()]
+    """The checks on by default (both settings default to true)."""
+    return [GroundingCheck(), AskedCheck()]
 
 
 def first_failure(checks: Sequence[AnswerCheck], draft: Draft) -> Verdict | None:

@@ -15,7 +15,7 @@ on one input (issue #32):
 - article sentences: a refusal (``rag.generate.prompt.is_refusal``) or an injection
   (``rag.generate.injection.matched_rule``) is seen;
 - date phrases with no year, or no day: ``index.clean.parse_date`` returns a date anyway;
-- articles: ``index.clean.clean_article`` removes a line.
+- articles: ``index.clean.clean_article`` removes a line or cuts it short.
 
 The product is imported by name when a rule runs (``importlib``), never at import time, so the
 same harness runs against another checkout put first on ``PYTHONPATH`` and survives a rule
@@ -157,11 +157,11 @@ def _key(line: str) -> str:
 
 
 def _clean(fns: Sequence[Callable[..., Any]], item: Item) -> list[str]:
-    """The lines ``clean_article`` removed, each with a guess at why (for the labeller only)."""
+    """The lines ``clean_article`` removed or cut short, each with a guess at why (for the labeller only)."""
     out = call(fns[0], item.get("title") or "", item["text"])
     cleaned = out[0] if isinstance(out, tuple) else out
     kept = Counter(_line(line) for line in str(cleaned).split("\n") if _line(line))
-    removed: list[str] = []
+    missing: list[tuple[str, str]] = []  # (line, why) of the lines not kept whole
     seen = {_key(item.get("title") or "")}
     for line in (_line(raw) for raw in item["text"].split("\n")):
         if not line:
@@ -171,6 +171,14 @@ def _clean(fns: Sequence[Callable[..., Any]], item: Item) -> list[str]:
         seen.add(key)
         if kept[line] > 0:
             kept[line] -= 1
+        else:
+            missing.append((line, why))
+    removed: list[str] = []
+    for line, why in missing:  # a kept line that starts one not kept whole is what was left of it
+        head = next((k for k, n in kept.items() if n > 0 and len(k) < len(line) and line.startswith(k)), "")
+        if head:
+            kept[head] -= 1
+            removed.append(f"[cut] {line[len(head) :].strip()}")
         else:
             removed.append(f"[{why}] {line}")
     return removed

@@ -5,7 +5,8 @@ about two articles; one retrieval for the whole question tends to fill every slo
 article that matches best and miss the other. ``parts`` splits such questions by their
 grammar alone (no model call):
 
-- two questions joined by "and" before a question word ("…, and which official …");
+- two questions joined by "and" before a question word ("…, and which official …"), when the
+  first is itself a question ("Keir Starmer visited Paris and which other capital…?" is one);
 - a list after a colon ("Which two officials are named: the president Putin phoned, and the
   head of the delegation?"): each item with the words before the colon. Only a list of things
   described, each to be looked up: a list of names ("Which teams are playing in the final:
@@ -13,7 +14,8 @@ grammar alone (no model call):
   a colon with no space after it ("https://…", "10:30") punctuation;
 - in a question that asks for several ("Who are …"), two capitalised words joined by "and"
   before what they qualify ("the Israeli and Russian foreign ministers"): the question once
-  with each. ("Did Israel and Lebanon exchange drafts?" is one question and stays whole.)
+  with each. ("Did Israel and Lebanon exchange drafts?" is one question and stays whole, and so
+  is a name with a possessive, "Procter and Gamble's rivals".)
 
 The answer engine retrieves for and answers each part on its own, then ``combine`` joins the
 answers: the short answers on the first line ("Naim Qassem and Mohammad Afif"), each part's
@@ -37,7 +39,8 @@ _WH = r"(?:who|whom|whose|which|what|where|when|why|how)"
 _JOINED_RE = re.compile(rf",?\s+and\s+(?={_WH}\b)", re.IGNORECASE)
 _LIST_RE = re.compile(r"^(?P<head>[^:]{3,}):\s+(?P<items>.+)$")
 _ITEMS_RE = re.compile(r",\s*and\s+|\s+and\s+|;\s*|,\s*(?=the\s)", re.IGNORECASE)
-_PAIR_RE = re.compile(r"\b([A-Z][\w'-]+)\s+and\s+([A-Z][\w'-]+)\s+(?=[a-z])")
+_PAIR_RE = re.compile(r"\b([A-Z][\w'-]+)\s+and\s+([A-Z][\w-]+)\s+(?=[a-z])")  # no "Gamble's"
+_ASKS_RE = re.compile(rf"^\W*(?:{_WH}|is|are|was|were|do|does|did|can|could|will|would|has|have|had)\b", re.I)
 _PLURAL_RE = re.compile(rf"^{_WH}\b.*\b(?:are|were)\b", re.IGNORECASE)  # "Who are the …": asks for several
 _LEAD_RE = re.compile(rf"^(?:{_WH}\s+\w+\s+)", re.IGNORECASE)  # "Which two", "Who are"
 
@@ -46,7 +49,7 @@ def parts(question: str) -> list[str]:
     """The parts of a two-part ``question`` (each a searchable question), or ``[question]``."""
     q = question.strip()
     found = [p.strip(" ,;?") for p in _JOINED_RE.split(q)]
-    if len(found) > 1:
+    if len(found) > 1 and _ASKS_RE.match(found[0]):
         return _kept(found, q)
     listed = _LIST_RE.match(q)
     if listed:

@@ -125,3 +125,13 @@ def test_splitting_off_answers_the_question_in_one_call(ingested, fake_embedder)
     eng, gen = _engine(ingested, fake_embedder, [QATAR], split=False)
     eng.ask(QUESTION)
     assert len(gen.prompts) == 1 and gen.prompts[0].question == QUESTION
+
+
+def test_and_which_after_a_statement_and_a_possessive_name_pair_stay_one_question() -> None:
+    # issue #32, found by the misfire slice (tests/data/misfire_questions.jsonl)
+    for question in (
+        "Keir Starmer visited Paris and which other capital on his first trip abroad?",
+        "Who were Procter and Gamble's biggest rivals this year?",
+    ):
+        assert parts(question) == [question]
+    assert len(parts("Who is Hezbollah's new leader, and which official held a news conference in Beirut?")) == 2

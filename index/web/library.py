@@ -87,6 +87,7 @@ class Library:
         self._lock = threading.Lock()
         self._claim = threading.Lock()
         self._by_url: dict[str, Record] | None = None
+        self._waiting: dict[tuple[Path, int, int], tuple[Record, str] | None] = {}
 
     def path_for(self, fetched_from: str) -> Path:
         """Where the article fetched from this URL is (or would be) kept."""
@@ -114,12 +115,25 @@ class Library:
         return None
 
     def waiting(self) -> list[tuple[Record, str]]:
-        """The articles saved (by any process) that no ingest has stored yet, with their text."""
+        """The articles saved (by any process) that no ingest has stored yet, with their text.
+
+        Asked once per page of a pass: each record is read once per version (its mtime and size)."""
         found: list[tuple[Record, str]] = []
+        kept: dict[tuple[Path, int, int], tuple[Record, str] | None] = {}
         for record_path in dict.fromkeys(m.record for m in self.markers.pending()):
-            data = _read(record_path) if record_path.is_file() else None
-            if data is not None and isinstance(data.get("text"), str):
-                found.append((_record(record_path, data), data["text"]))
+            try:
+                stat = record_path.stat()
+            except OSError:
+                continue
+            key = (record_path, stat.st_mtime_ns, stat.st_size)
+            if key not in self._waiting:
+                data = _read(record_path)
+                text = data.get("text") if data is not None else None
+                self._waiting[key] = (_record(record_path, data), text) if data and isinstance(text, str) else None
+            kept[key] = self._waiting[key]
+            if (entry := kept[key]) is not None:
+                found.append(entry)
+        self._waiting = kept  # only what is still waiting stays cached
         return found
 
     def record_at(self, path: Path) -> Record | None:

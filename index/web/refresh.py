@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Protocol
 
 from index.types import IngestReport, web_link
-from index.web.dedupe import THRESHOLD, Copy, resemblance
+from index.web.dedupe import THRESHOLD, Copy, containment, shingles
 from index.web.library import Library, Record, url_key
 from index.web.net.fetch import FEED_ACCEPT, PAGE_ACCEPT
 from index.web.parse.extract import extract_page
@@ -265,8 +265,9 @@ class Collector:
         by_url = self.library.lookup(page.url)
         if by_url is not None and by_url.path != own and not by_url.deleted:  # a deletion is checked anew below
             return self._copy_of(by_url, link, page, "the same canonical URL")
+        new = shingles(page.text)
         for record, text in self.library.waiting():
-            if record.path != own and resemblance(page.text, text) >= self._threshold():
+            if record.path != own and containment(new, shingles(text)) >= self._threshold():
                 return self._copy_of(record, link, page, "near-identical text")
         found = self.finder.find(page.title, page.text) if self.finder is not None and not again else None
         if found is None or found.file_path == str(own):
